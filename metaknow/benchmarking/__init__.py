@@ -1,0 +1,1 @@
+"""Benchmarks run by ``metaknow benchmark NAME`` (one module each)."""

@@ -1,0 +1,1 @@
+"""The store of prior evaluations: schema, builders, importers and the bundled default."""
