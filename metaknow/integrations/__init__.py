@@ -1,0 +1,1 @@
+"""Bridges from metaknow's search spaces to other tuners (optional dependencies, imported lazily)."""
