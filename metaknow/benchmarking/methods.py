@@ -1,0 +1,148 @@
+"""Tuning methods compared by the warm-start benchmark, one small function each.
+
+A method receives a :class:`~metaknow.benchmarking.problem.TuningProblem` and a
+:class:`MethodContext` and calls ``problem.evaluate`` until the budget raises
+:class:`~metaknow.benchmarking.problem.BudgetExhausted`. Adding a method = one function
++ one line in ``METHODS``. Peers (Optuna, SMAC3, FLAML) are imported lazily: they are
+the optional ``bench`` extra.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
+from metaknow.exceptions import MetaknowError
+
+__all__ = ["MethodContext", "METHODS", "run_method"]
+
+
+@dataclass
+class MethodContext:
+    """What a method may use besides the problem.
+
+    ``recommendations`` are metaknow's recommended configurations for this dataset,
+    computed from the repository *without* this dataset (leave-one-dataset-out).
+    ``prior`` is that repository's view for the space (for surrogate priors), or None.
+    """
+
+    seed: int
+    recommendations: list[dict[str, Any]] = field(default_factory=list)
+    prior: Any = None
+
+
+def _until_exhausted(step: Callable[[], None]) -> None:
+    try:
+        while True:
+            step()
+    except BudgetExhausted:
+        return
+
+
+def random_search(problem: TuningProblem, ctx: MethodContext) -> None:
+    """Uniform (log-uniform on log scales) random configurations."""
+    rng = np.random.default_rng(ctx.seed)
+    _until_exhausted(lambda: problem.evaluate(problem.space.sample(rng)[0]))
+
+
+def library_default(problem: TuningProblem, ctx: MethodContext) -> None:
+    """The library's own default configuration (a single evaluation)."""
+    problem.evaluate(problem.space.default())
+
+
+def _optuna(problem: TuningProblem, ctx: MethodContext, warm: bool) -> None:
+    from metaknow.integrations.optuna import enqueue, require_optuna, suggest
+
+    optuna = require_optuna()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = optuna.create_study(direction="maximize",
+                                sampler=optuna.samplers.TPESampler(seed=ctx.seed))
+    if warm:
+        enqueue(study, problem.space, ctx.recommendations)
+
+    def objective(trial: Any) -> float:
+        return problem.evaluate(suggest(trial, problem.space))
+
+    try:
+        study.optimize(objective, n_trials=problem.remaining, catch=())
+    except BudgetExhausted:
+        return
+
+
+def optuna_tpe(problem: TuningProblem, ctx: MethodContext) -> None:
+    """Optuna's TPE sampler from a cold start."""
+    _optuna(problem, ctx, warm=False)
+
+
+def optuna_tpe_warm(problem: TuningProblem, ctx: MethodContext) -> None:
+    """Optuna's TPE with metaknow's recommendations enqueued first."""
+    _optuna(problem, ctx, warm=True)
+
+
+def smac_hpo(problem: TuningProblem, ctx: MethodContext) -> None:
+    """SMAC3's HyperparameterOptimizationFacade (random forest + EI), cold start."""
+    try:
+        from smac import HyperparameterOptimizationFacade, Scenario
+    except ImportError:
+        raise MetaknowError("this method needs SMAC3: pip install 'metaknow[bench]'") from None
+    from metaknow.integrations.configspace import from_configuration, to_configspace
+
+    cs = to_configspace(problem.space, seed=ctx.seed)
+
+    def target(config: Any, seed: int = 0) -> float:
+        return -problem.evaluate(from_configuration(problem.space, config))
+
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scenario = Scenario(cs, deterministic=True, n_trials=problem.remaining, seed=ctx.seed,
+                            output_directory=tmp)
+        smac = HyperparameterOptimizationFacade(scenario, target, overwrite=True, logging_level=40)
+        try:
+            smac.optimize()
+        except BudgetExhausted:
+            return
+
+
+def flaml_zeroshot(problem: TuningProblem, ctx: MethodContext) -> None:
+    """FLAML's zero-shot configuration for LightGBM (one evaluation, our preprocessing)."""
+    if problem.space.name != "lightgbm":
+        raise MetaknowError("flaml-zeroshot exists for the lightgbm space only")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from flaml.default import preprocess_and_suggest_hyperparams
+    except ImportError:
+        raise MetaknowError("this method needs FLAML: pip install 'flaml[automl]'") from None
+    data = problem.dataset
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        params, *_ = preprocess_and_suggest_hyperparams(
+            "classification" if data.task == "classification" else "regression",
+            data.X, data.y, "lgbm")
+    params = {k: v for k, v in params.items() if k not in ("verbose", "verbosity", "n_jobs")}
+    problem.evaluate(params, raw=True)
+
+
+#: name -> method. The metaknow methods are registered by the warm-start benchmark,
+#: which owns the recommender and optimizer wiring.
+METHODS: dict[str, Callable[[TuningProblem, MethodContext], None]] = {
+    "random": random_search,
+    "library-default": library_default,
+    "optuna-tpe": optuna_tpe,
+    "optuna-tpe-warm": optuna_tpe_warm,
+    "smac3": smac_hpo,
+    "flaml-zeroshot": flaml_zeroshot,
+}
+
+
+def run_method(name: str, problem: TuningProblem, ctx: MethodContext) -> None:
+    """Run method ``name`` on ``problem`` from a fresh trajectory."""
+    if name not in METHODS:
+        raise MetaknowError(f"unknown method {name!r}; known: {', '.join(METHODS)}")
+    problem.reset()
+    METHODS[name](problem, ctx)
