@@ -17,6 +17,7 @@ __all__ = ["get_algorithm", "get_space", "algorithm_names", "space_names", "make
 
 _MODULES: dict[str, str] = {
     "lightgbm": "metaknow.spaces.lightgbm",
+    "adaboost": "metaknow.spaces.adaboost",
 }
 
 
