@@ -1,0 +1,70 @@
+"""Nearest tasks with portfolio fill-in (the default strategy).
+
+The greedy best-of objective of :class:`NearestTasks` is taken over *every* prior task,
+with weight ``(1 - g)`` spread over the nearest tasks by similarity and weight ``g``
+spread evenly over all tasks — the global portfolio. ``g`` grows from ``global_weight``
+towards 1 as fewer of the neighbours are actually similar (closer than the 95th
+percentile of the prior tasks' own nearest-neighbour distances). A new task far from
+every prior task gets the global portfolio alone, and the rationale says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from metaknow.recommenders.base import NeighbourTask
+from metaknow.recommenders.nearest_tasks import NearestTasks
+from metaknow.recommenders.portfolio import greedy_select
+from repository.view import RepositoryView
+
+__all__ = ["NearestPortfolio"]
+
+
+class NearestPortfolio(NearestTasks):
+    """Nearest-task configurations, topped up from the global greedy portfolio.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=10
+    global_weight : float, default=0.2
+        Share of the objective given to all prior tasks when every neighbour is similar.
+    learn_weights : bool, default=True
+    pool_per_task : int, default=10
+        Each neighbour contributes its best ``pool_per_task`` configurations to the pool
+        the greedy search chooses from (with the first 50 of the global portfolio).
+    seed : int, default=0
+    """
+
+    name = "nearest_portfolio"
+
+    def __init__(self, *, n_neighbors: int = 10, global_weight: float = 0.2,
+                 learn_weights: bool = True, pool_per_task: int = 10, seed: int = 0) -> None:
+        super().__init__(n_neighbors=n_neighbors, learn_weights=learn_weights, seed=seed)
+        self.global_weight = global_weight
+        self.pool_per_task = pool_per_task
+
+    def _fit(self, view: RepositoryView) -> None:
+        super()._fit(view)
+        self.portfolio_ = np.array(greedy_select(self.normalised_, 50), dtype=int)
+        filled = np.nan_to_num(self.normalised_, nan=-1.0)
+        top = min(int(self.pool_per_task), filled.shape[1])
+        self.task_top_ = np.argsort(-filled, axis=1, kind="stable")[:, :top]
+
+    def _task_weights(self, d: np.ndarray, excluded: frozenset[str]
+                      ) -> tuple[np.ndarray, list[NeighbourTask], str]:
+        local, neigh, _ = super()._task_weights(d, excluded)
+        keep = np.array([t not in excluded for t in self.tasks_], dtype=float)
+        uniform = keep / keep.sum()
+        thresh = self.distance_.far_threshold_ / self.distance_.far_factor
+        n_similar = sum(nb.distance <= thresh for nb in neigh)
+        if not neigh or self.distance_.is_far(neigh[0].distance):
+            return uniform, neigh, "global portfolio (the new task is far from every prior task)"
+        g = self.global_weight + (1 - self.global_weight) * (1 - n_similar / len(neigh))
+        local = local / local.sum()
+        note = ("similarity-weighted best of the nearest tasks" if n_similar == len(neigh) else
+                f"nearest tasks + portfolio fill-in ({n_similar} of {len(neigh)} neighbours similar)")
+        return (1 - g) * local + g * uniform, neigh, note
+
+    def _pool(self, neigh: list[NeighbourTask]) -> np.ndarray | None:
+        rows = [self.row_[nb.task_id] for nb in neigh]
+        return np.unique(np.concatenate([self.portfolio_, self.task_top_[rows].ravel()]))

@@ -1,0 +1,79 @@
+"""Nearest prior tasks: what did well on the most similar tasks.
+
+The ``n_neighbors`` prior tasks closest to the new one (learned-weight L1 distance, see
+:mod:`~metaknow.recommenders.task_distance`) vote with similarity weights
+``exp(-d / bandwidth)``. Configurations are picked greedily to maximise the
+similarity-weighted best-of score over those tasks, so the first pick is the
+configuration with the best weighted mean and each later pick covers a neighbour the
+earlier ones served badly (their best configurations, deduplicated). The predicted score
+is the weighted mean over the neighbours, the uncertainty the weighted spread.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from metaknow.recommenders.base import Candidate, NeighbourTask, Recommender, column_stats
+from metaknow.recommenders.portfolio import greedy_select
+from metaknow.recommenders.task_distance import TaskDistance
+from repository.view import RepositoryView
+
+__all__ = ["NearestTasks"]
+
+
+class NearestTasks(Recommender):
+    """Best configurations of the nearest prior tasks, weighted by similarity.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=5
+    learn_weights : bool, default=True
+        Learn meta-feature weights (``False``: plain L1 on scaled meta-features).
+    seed : int, default=0
+    """
+
+    name = "nearest_tasks"
+    handles_exclusion = True
+
+    def __init__(self, *, n_neighbors: int = 5, learn_weights: bool = True, seed: int = 0) -> None:
+        self.n_neighbors = n_neighbors
+        self.learn_weights = learn_weights
+        self.seed = seed
+
+    def _fit(self, view: RepositoryView) -> None:
+        if int(self.n_neighbors) < 1:
+            from metaknow.exceptions import RecommendError
+            raise RecommendError(f"n_neighbors must be at least 1, got {self.n_neighbors}")
+        self.distance_ = TaskDistance(learn_weights=self.learn_weights, seed=self.seed).fit(view)
+        self.row_ = {t: i for i, t in enumerate(self.tasks_)}
+
+    def _task_weights(self, d: np.ndarray, excluded: frozenset[str]
+                      ) -> tuple[np.ndarray, list[NeighbourTask], str]:
+        """Weight of every prior task in the greedy objective, the neighbours, a note."""
+        neigh = self.distance_.rank(d, int(self.n_neighbors), excluded)
+        w = np.zeros(len(self.tasks_))
+        for nb in neigh:
+            w[self.row_[nb.task_id]] = max(nb.similarity, 1e-12)
+        return w, neigh, "similarity-weighted best of the nearest tasks"
+
+    def _pool(self, neigh: list[NeighbourTask]) -> np.ndarray | None:
+        return None
+
+    def _recommend(self, metafeatures: pd.Series, k: int, excluded: frozenset[str]) -> list[Candidate]:
+        d = self.distance_.distances(metafeatures)
+        weights, neigh, note = self._task_weights(d, excluded)
+        pool = self._pool(neigh)
+        if pool is not None and len(pool) < k:
+            pool = None
+        order = greedy_select(self.normalised_, k, weights, pool)
+        rows = [self.row_[nb.task_id] for nb in neigh]
+        mean, std = column_stats(self.normalised_, weights)
+        out = []
+        for j in order:
+            col = self.normalised_[rows, j]
+            ev = [(nb.task_id, nb.distance) for nb, v in zip(neigh, col) if v >= 0.9]
+            why = (f"best on nearest task {neigh[int(np.nanargmax(col))].name}"
+                   if len(ev) and np.nanmax(col) >= 0.999 else note)
+            out.append(self._candidate(j, mean[j], std[j], ev, why))
+        return out
