@@ -17,6 +17,13 @@ __all__ = ["get_algorithm", "get_space", "algorithm_names", "space_names", "make
 
 _MODULES: dict[str, str] = {
     "lightgbm": "metaknow.spaces.lightgbm",
+    "random_forest": "metaknow.spaces.random_forest",
+    "extra_trees": "metaknow.spaces.extra_trees",
+    "hist_gradient_boosting": "metaknow.spaces.hist_gradient_boosting",
+    "logistic_regression": "metaknow.spaces.logistic_regression",
+    "ridge": "metaknow.spaces.ridge",
+    "svm": "metaknow.spaces.svm",
+    "knn": "metaknow.spaces.knn",
     "adaboost": "metaknow.spaces.adaboost",
 }
 
