@@ -27,7 +27,8 @@ _PARAMS = (
     Float("learning_rate", 0.01, 2.0, default=1.0, log=True),
     Integer("max_depth", 1, 10, default=1),
     Integer("n_estimators", 50, 500, default=50),
-    Categorical("imputer_strategy", ("median", "mean", "most_frequent"), default="median"),
+    # As in the other spaces: SimpleImputer's own default ("mean") is the space default.
+    Categorical("imputer_strategy", ("mean", "median", "most_frequent"), default="mean"),
 )
 
 

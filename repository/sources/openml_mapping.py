@@ -38,7 +38,8 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from metaknow.exceptions import RepositoryError, SpaceError
 from metaknow.space import Categorical, Float, Integer, SearchSpace, canonical_json
@@ -82,6 +83,11 @@ class FlowMapping:
         carry each parameter of our space; the first one present in a run is used.
     constants : mapping OpenML key -> value
         Parameters our space holds fixed; a run setting another value is skipped.
+    derive : callable, optional
+        Turns the values read into the space's parameters (e.g. OpenML's one
+        ``max_features`` into our ``max_features_kind`` + ``max_features``).
+    derived : tuple of str
+        The space parameters ``derive`` provides.
     description : str
     """
 
@@ -90,15 +96,29 @@ class FlowMapping:
     task: str
     params: Mapping[str, tuple[str, ...]]
     constants: Mapping[str, Any] = field(default_factory=dict)
+    derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    derived: tuple[str, ...] = ()
     description: str = ""
 
     def get_space(self) -> SearchSpace:
         space = get_space(self.space, self.task)
-        missing = set(space.names) - set(self.params)
+        missing = set(space.names) - set(self.params) - set(self.derived)
         if missing:  # the mapping must cover the whole space, or configs would not validate
             raise RepositoryError(f"mapping of OpenML flow {self.flow_id} does not cover "
                                   f"{self.space} parameters {sorted(missing)}")
         return space
+
+
+def _forest_max_features(values: dict[str, Any]) -> dict[str, Any]:
+    """OpenML's ``max_features`` (a fraction, or ``"sqrt"``/``"auto"``) -> our two parameters."""
+    out = dict(values)
+    mf = out.get("max_features")
+    if isinstance(mf, str) and mf in ("sqrt", "auto"):  # "auto" meant sqrt for classifiers
+        out["max_features_kind"] = "sqrt"
+        out.pop("max_features")
+    elif mf is not None:
+        out["max_features_kind"] = "fraction"
+    return out
 
 
 _IMPUTER = ("columntransformer__numeric__imputer__strategy", "imputation__strategy",
@@ -121,6 +141,7 @@ FLOW_MAPPINGS: dict[int, FlowMapping] = {
             "randomforestclassifier__min_weight_fraction_leaf": 0.0,
             "randomforestclassifier__n_estimators": 100,
         },
+        derive=_forest_max_features, derived=("max_features_kind",),
         description="sklearn pipeline: imputer + RandomForestClassifier (van Rijn & Hutter 2018)",
     ),
     6970: FlowMapping(
@@ -153,6 +174,7 @@ def flow_mapping(flow_id: int) -> FlowMapping:
 _FULL_NAME = re.compile(r"^(?P<flow>.+)\((?P<version>\d+)\)_(?P<param>[^()]+)$")
 
 
+@lru_cache(maxsize=4096)
 def normalise_parameter_name(name: str) -> str:
     """The key an OpenML parameter is matched by: ``component__parameter``, lower case.
 
@@ -179,6 +201,11 @@ def parse_value(raw: Any) -> Any:
     """
     if not isinstance(raw, str):
         return raw
+    return _parse_text(raw)
+
+
+@lru_cache(maxsize=65536)
+def _parse_text(raw: str) -> Any:
     text = raw.strip()
     if text.lower() in _LITERALS:
         return _LITERALS[text.lower()]
@@ -302,27 +329,46 @@ class RunMapper:
         self.skipped: Counter[str] = Counter()
         self._repeats: Counter[tuple[int, str]] = Counter()
         self._sources = {name: keys for name, keys in self.mapping.params.items()}
+        self._plans: dict[tuple[str, ...], tuple[list[tuple[str, str]], list[tuple[str, Any]]]] = {}
+
+    def _plan(self, raw_keys: tuple[str, ...]
+              ) -> tuple[list[tuple[str, str]], list[tuple[str, Any]]]:
+        """Which raw key feeds each parameter, and which raw keys are constants (cached)."""
+        plan = self._plans.get(raw_keys)
+        if plan is None:
+            by_key = {normalise_parameter_name(k): k for k in raw_keys}
+            feeds = []
+            for name, keys in self._sources.items():
+                key = next((k for k in keys if k in by_key), None)
+                if key is not None:
+                    feeds.append((name, by_key[key]))
+            constants = [(by_key[k], v) for k, v in self.mapping.constants.items() if k in by_key]
+            plan = self._plans[raw_keys] = (feeds, constants)
+        return plan
 
     def space_record(self) -> SpaceRecord:
         return SpaceRecord(self.space.key, self.space.version, self.space.to_dict())
 
     def config(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
         """Our configuration for a run's raw parameters; :class:`SpaceError` if outside."""
-        by_key = {normalise_parameter_name(k): v for k, v in parameters.items()}
-        for key, expected in self.mapping.constants.items():
-            if key in by_key and not _same(parse_value(by_key[key]), expected):
-                raise SpaceError(f"{key}={parse_value(by_key[key])!r} is outside the "
+        plan, constants = self._plan(tuple(parameters))
+        for raw_key, expected in constants:
+            value = parse_value(parameters[raw_key])
+            if not _same(value, expected):
+                raise SpaceError(f"{normalise_parameter_name(raw_key)}={value!r} is outside the "
                                  f"{self.space.name} space (fixed at {expected!r})")
+        values = {name: parse_value(parameters[raw_key]) for name, raw_key in plan}
+        if self.mapping.derive is not None:
+            values = self.mapping.derive(values)
         config: dict[str, Any] = {}
-        for param in self.space.params:
+        for param in self.space.params:  # declaration order: parents before children
             if param.condition is not None and not param.condition.holds(config):
                 continue
-            keys = self._sources[param.name]
-            key = next((k for k in keys if k in by_key), None)
-            if key is None:
+            if param.name not in values:
+                keys = self._sources.get(param.name, ())
                 raise SpaceError(f"run has no value for {param.name} "
-                                 f"(looked for {', '.join(keys)})")
-            config[param.name] = _coerce(param, parse_value(by_key[key]))
+                                 f"(looked for {', '.join(keys) or 'a derived value'})")
+            config[param.name] = _coerce(param, values[param.name])
         return self.space.validate(config)
 
     def evaluation(self, run: OpenMLRun) -> EvaluationRecord | None:
