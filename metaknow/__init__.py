@@ -2,6 +2,7 @@
 
 from metaknow.dataset import Dataset, load_dataset
 from metaknow.exceptions import MetaknowError
+from metaknow.recommend import Recommendation, recommend
 
-__all__ = ["Dataset", "load_dataset", "MetaknowError", "__version__"]
+__all__ = ["Dataset", "load_dataset", "MetaknowError", "recommend", "Recommendation", "__version__"]
 __version__ = "0.1.0"

@@ -3,8 +3,8 @@
 The greedy best-of objective of :class:`NearestTasks` is taken over *every* prior task,
 with weight ``(1 - g)`` spread over the nearest tasks by similarity and weight ``g``
 spread evenly over all tasks — the global portfolio. ``g`` grows from ``global_weight``
-towards 1 as fewer of the neighbours are actually similar (closer than the 95th
-percentile of the prior tasks' own nearest-neighbour distances). A new task far from
+towards 1 as fewer of the neighbours are actually similar (the ``j``-th neighbour is
+similar when it is as close as the ``j``-th neighbour of 95% of the prior tasks). A new task far from
 every prior task gets the global portfolio alone, and the rationale says so.
 """
 
@@ -55,8 +55,8 @@ class NearestPortfolio(NearestTasks):
         local, neigh, _ = super()._task_weights(d, excluded)
         keep = np.array([t not in excluded for t in self.tasks_], dtype=float)
         uniform = keep / keep.sum()
-        thresh = self.distance_.far_threshold_ / self.distance_.far_factor
-        n_similar = sum(nb.distance <= thresh for nb in neigh)
+        n_similar = sum(nb.distance <= self.distance_.typical_gap(j)
+                        for j, nb in enumerate(neigh, start=1))
         if not neigh or self.distance_.is_far(neigh[0].distance):
             return uniform, neigh, "global portfolio (the new task is far from every prior task)"
         g = self.global_weight + (1 - self.global_weight) * (1 - n_similar / len(neigh))

@@ -76,19 +76,22 @@ class TaskDistance:
         Task pairs used to fit the weights (a random subset beyond that).
     min_common : int, default=5
     far_factor : float, default=2.0
+    max_neighbours : int, default=25
+        Neighbour gaps kept per prior task (see :meth:`typical_gap`).
     seed : int, default=0
     """
 
     def __init__(self, *, learn_weights: bool = True,
                  shrinkage_grid: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
                  n_folds: int = 5, max_pairs: int = 20000, min_common: int = 5,
-                 far_factor: float = 2.0, seed: int = 0) -> None:
+                 far_factor: float = 2.0, max_neighbours: int = 25, seed: int = 0) -> None:
         self.learn_weights = learn_weights
         self.shrinkage_grid = shrinkage_grid
         self.n_folds = n_folds
         self.max_pairs = max_pairs
         self.min_common = min_common
         self.far_factor = far_factor
+        self.max_neighbours = max_neighbours
         self.seed = seed
 
     # ---------------------------------------------------------------- fit
@@ -109,8 +112,8 @@ class TaskDistance:
         if self.learn_weights and F > 1 and len(tasks) >= 6:
             dperf = performance_dissimilarity(view.normalised().to_numpy(dtype=float), self.min_common)
             self._learn(dperf, uniform)
-        self.nn_distances_ = self._nn_distances()
-        finite = self.nn_distances_[np.isfinite(self.nn_distances_)]
+        self.neighbour_gaps_ = self._neighbour_gaps(self.max_neighbours)
+        finite = self.neighbour_gaps_[:, 0][np.isfinite(self.neighbour_gaps_[:, 0])]
         self.bandwidth_ = float(np.median(finite)) if len(finite) and np.median(finite) > 0 else 1.0
         self.far_threshold_ = (self.far_factor * float(np.percentile(finite, 95))
                                if len(finite) else np.inf)
@@ -175,22 +178,39 @@ class TaskDistance:
         w = nnls(A, dperf[iu, ju], maxiter=50 * A.shape[1])[0][:F]
         return w / w.sum() if w.sum() > 0 else np.full(F, 1.0 / F)
 
-    def _nn_distances(self) -> np.ndarray:
+    def _neighbour_gaps(self, n: int) -> np.ndarray:
+        """Sorted distances of every prior task to its ``n`` nearest other prior tasks."""
         T = len(self.tasks_)
-        out = np.full(T, np.inf)
+        n = max(1, min(n, T - 1)) if T > 1 else 1
+        out = np.full((T, n), np.inf)
+        if T < 2:
+            return out
         for start in range(0, T, 128):
             block = self.Z_[start:start + 128]
             D = np.stack([self._pair_diffs(z[None, :], self.Z_) @ self.weights_ for z in block])
             for r in range(len(block)):
                 D[r, start + r] = np.inf
-            out[start:start + len(block)] = D.min(axis=1) if T > 1 else np.inf
+            out[start:start + len(block)] = np.sort(np.partition(D, n - 1, axis=1)[:, :n], axis=1)
         return out
+
+    def typical_gap(self, j: int) -> float:
+        """95th percentile over prior tasks of the distance to their ``j``-th nearest task
+        (``j`` from 1): a new task's ``j``-th neighbour within it counts as similar."""
+        col = self.neighbour_gaps_[:, min(j, self.neighbour_gaps_.shape[1]) - 1]
+        col = col[np.isfinite(col)]
+        return float(np.percentile(col, 95)) if len(col) else np.inf
 
     # -------------------------------------------------------------- query
     def distances(self, metafeatures: pd.Series) -> np.ndarray:
         """Distance from a new task to every prior task (order of ``tasks_``)."""
         z = self.scaler_.transform(metafeatures)
-        return self._pair_diffs(z, self.Z_) @ self.weights_
+        w = self.weights_
+        absent = np.array([f not in metafeatures.index for f in self.features_], dtype=bool)
+        if absent.any() and not absent.all() and w[~absent].sum() > 0:
+            # Meta-features the new task was not described by (a group not extracted)
+            # are left out, and the remaining weights rescaled to keep the same total.
+            w = np.where(absent, 0.0, w) * (w.sum() / w[~absent].sum())
+        return self._pair_diffs(z, self.Z_) @ w
 
     def similarity(self, distances: np.ndarray) -> np.ndarray:
         """``exp(-d / bandwidth_)``: 1 for an identical task, ~0.37 at a typical neighbour gap."""

@@ -1,0 +1,211 @@
+"""``metaknow.recommend``: configurations for a new dataset from the most similar prior tasks.
+
+The one public entry point of recommendation: load the data (through
+:func:`metaknow.load_dataset`), describe it by meta-features (:mod:`metafeatures`), open a
+repository view, leave the dataset itself out when the repository already holds it,
+fit the chosen strategy (:mod:`metaknow.recommenders`) and return a
+:class:`~metaknow.recommenders.result.Recommendation`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from metaknow.dataset import Dataset, load_dataset
+from metaknow.exceptions import RecommendError, RepositoryError
+from metaknow.recommenders import DEFAULT_STRATEGY, get_recommender
+from metaknow.recommenders.result import Recommendation
+from metaknow.recommenders.task_distance import TaskDistance
+from repository.view import RepositoryView
+
+__all__ = ["recommend", "recommend_from_view", "Recommendation", "open_view", "DEFAULT_GROUPS"]
+
+#: Meta-feature groups extracted by default: every cheap group, plus landmarking
+#: (a few small cross-validated models on at most ``max_rows`` rows) when registered.
+DEFAULT_GROUPS: tuple[str, ...] = ("general", "statistical", "info-theory", "landmarking")
+
+#: Strategies that already ignore the new task's meta-features (no fallback needed).
+_GLOBAL = {"average_rank", "portfolio"}
+
+
+def recommend(data: Any = None, target: str | None = None, *, task: str | None = None,
+              space: str = "lightgbm", k: int = 10, strategy: str | None = None,
+              repository: str | RepositoryView = "bundled", metric: str | None = None,
+              metafeatures: pd.Series | None = None, groups: Iterable[str] | None = None,
+              include_self: bool = False, n_nearest: int = 5, fallback: bool = True,
+              seed: int = 0) -> Recommendation:
+    """Recommend ``k`` configurations of ``space`` for a dataset.
+
+    Parameters
+    ----------
+    data : path, DataFrame, (X, y), Dataset or ``"sklearn:NAME"``
+        Anything :func:`metaknow.load_dataset` reads. May be omitted when
+        ``metafeatures`` and ``task`` are given.
+    target : str, optional
+        Target column (files and DataFrames).
+    task : {"classification", "regression"}, optional
+        Overrides the inferred task type.
+    space : str, default="lightgbm"
+        A registered space name, or ``"all"`` for algorithm + configuration (CASH).
+    k : int, default=10
+    strategy : str, optional
+        A name from :func:`metaknow.recommenders.strategy_names`; default
+        :data:`~metaknow.recommenders.DEFAULT_STRATEGY`.
+    repository : str or RepositoryView, default="bundled"
+        ``"bundled"``, ``"openml100"``, a store path, or a ready view.
+    metric : str, optional
+        Metric of the prior evaluations (the store's default for the task type).
+    metafeatures : Series, optional
+        Precomputed meta-features (skips extraction).
+    groups : iterable of str, optional
+        Meta-feature groups to extract (default :data:`DEFAULT_GROUPS`, those registered).
+    include_self : bool, default=False
+        Let a prior task that *is* this dataset (same content hash, or meta-features at
+        distance ~0) contribute. By default it is left out.
+    n_nearest : int, default=5
+        Nearest prior tasks reported in the result.
+    fallback : bool, default=True
+        When the dataset is far from every prior task, recommend the global portfolio.
+    seed : int, default=0
+
+    Returns
+    -------
+    Recommendation
+
+    Raises
+    ------
+    DataError, SpaceError, RepositoryError, RecommendError
+        One-line messages naming the problem.
+    """
+    name = DEFAULT_STRATEGY if strategy is None else strategy
+    recommender = get_recommender(name)  # unknown strategy fails before any work
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise RecommendError(f"k must be a positive integer, got {k!r}")
+    dataset: Dataset | None = None
+    if data is not None:
+        dataset = load_dataset(data, target=target, task=task)
+        task = dataset.task
+    elif metafeatures is None:
+        raise RecommendError("give the data (or its meta-features and task type)")
+    elif task not in ("classification", "regression"):
+        raise RecommendError("with precomputed meta-features, task must be 'classification' or 'regression'")
+    if space != "all":
+        from metaknow.spaces import get_space
+
+        get_space(space, task)  # unknown space / no such task version -> SpaceError
+    view = open_view(repository, space, task, metric)
+    if metafeatures is None:
+        metafeatures = _extract(dataset, groups, seed)
+    return recommend_from_view(view, metafeatures, k=k, strategy=name, recommender=recommender,
+                               dataset=dataset, space=space, include_self=include_self,
+                               n_nearest=n_nearest, fallback=fallback,
+                               repository_name=repository if isinstance(repository, str) else "view")
+
+
+def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int = 10,
+                        strategy: str | None = None, recommender: Any = None,
+                        dataset: Dataset | None = None, space: str = "all",
+                        include_self: bool = False, n_nearest: int = 5, fallback: bool = True,
+                        repository_name: str = "view") -> Recommendation:
+    """Recommend from an open view for known meta-features (the step after extraction)."""
+    name = DEFAULT_STRATEGY if strategy is None else strategy
+    recommender = recommender if recommender is not None else get_recommender(name)
+    distance = TaskDistance().fit(view)
+    same = _same_tasks(view, distance, metafeatures, dataset)
+    excluded = [] if include_self else same
+    notes = []
+    if same:
+        names = ", ".join(distance.task_names_[distance.tasks_.index(t)] for t in same)
+        notes.append(f"this dataset is already in the repository ({names}); " +
+                     ("its own evaluations were used" if include_self else "it was left out"))
+    if len(excluded) >= view.n_tasks:
+        raise RecommendError("the repository holds no prior task other than this dataset")
+    nearest = distance.nearest(metafeatures, n_nearest, excluded)
+    far = bool(nearest) and distance.is_far(nearest[0].distance)
+    used = name
+    if far:
+        notes.append(f"this dataset is unlike every prior task (nearest distance "
+                     f"{nearest[0].distance:.3g} > {distance.far_threshold_:.3g})")
+        if fallback and name not in _GLOBAL:
+            used, recommender = "portfolio", get_recommender("portfolio")
+            notes.append(f"recommending the global portfolio instead of {name}")
+    fitted = recommender.fit(view)
+    candidates = fitted.recommend(metafeatures, k, exclude_tasks=excluded)
+    if len(candidates) < k:
+        notes.append(f"only {len(candidates)} configurations available")
+    d = getattr(fitted, "distance_", distance)
+    weights = dict(zip(d.features_, map(float, d.weights_)))
+    return Recommendation(
+        configurations=candidates, nearest_tasks=nearest,
+        metafeatures={str(n): float(v) for n, v in metafeatures.items()},
+        strategy=used, requested_strategy=name, space=space,
+        task_type=_task_type(view, dataset), metric=view.metric, metafeature_weights=weights,
+        repository=_summary(view, repository_name), dataset=_describe(dataset, metafeatures),
+        far_from_prior=far, excluded_tasks=list(excluded), notes=notes)
+
+
+# ------------------------------------------------------------------ helpers
+def open_view(repository: str | RepositoryView, space: str, task: str, metric: str | None) -> RepositoryView:
+    """The repository's view for ``space`` (``"all"``: every space) and ``task``."""
+    if isinstance(repository, RepositoryView):
+        view = repository
+        if space != "all":
+            keep = [c for c in view.performance.columns
+                    if view.configurations[c][0] in (f"{space}/{task}", space)]
+            if not keep:
+                raise RepositoryError(f"the repository has no evaluations of space {space!r} for {task}")
+            view = RepositoryView(view.performance[keep], view.metafeatures, view.configurations,
+                                  view.metric, view.tasks, view.defaults)
+    else:
+        try:
+            from repository.named import open_repository
+        except ImportError:
+            raise RepositoryError("the repository store is not available in this installation") from None
+        store = open_repository(repository)
+        view = store.view(space=space, task_type=task, metric=metric, metafeatures="metaknow")
+    perf = view.performance.dropna(how="all")
+    if perf.shape[0] == 0 or perf.shape[1] == 0:
+        raise RepositoryError(f"the repository has no {task} evaluations of space {space!r}")
+    return view
+
+
+def _extract(dataset: Dataset | None, groups: Iterable[str] | None, seed: int) -> pd.Series:
+    from metafeatures import extract_dataset, group_names
+
+    chosen = list(groups) if groups is not None else [g for g in DEFAULT_GROUPS if g in group_names()]
+    return extract_dataset(dataset, groups=chosen, seed=seed)
+
+
+def _same_tasks(view: RepositoryView, distance: TaskDistance, mf: pd.Series,
+                dataset: Dataset | None) -> list[str]:
+    same: list[str] = []
+    if dataset is not None and "content_hash" in view.tasks:
+        h = dataset.content_hash()
+        same = [str(t) for t, v in view.tasks["content_hash"].items()
+                if v == h and str(t) in distance.tasks_]
+    return list(dict.fromkeys(same + distance.same_tasks(mf)))
+
+
+def _task_type(view: RepositoryView, dataset: Dataset | None) -> str:
+    if dataset is not None:
+        return dataset.task
+    if "task_type" in view.tasks and len(view.tasks):
+        return str(view.tasks["task_type"].iloc[0])
+    return ""
+
+
+def _summary(view: RepositoryView, name: str) -> dict[str, Any]:
+    spaces = sorted({view.configurations[c][0] for c in view.performance.columns})
+    return {"name": name, "n_tasks": view.n_tasks, "n_configurations": view.n_configurations,
+            "spaces": spaces, "metric": view.metric,
+            "n_evaluations": int(view.performance.notna().to_numpy().sum())}
+
+
+def _describe(dataset: Dataset | None, mf: pd.Series) -> dict[str, Any]:
+    if dataset is None:
+        return {"name": str(mf.name) if mf.name is not None else ""}
+    return {"name": dataset.name, "content_hash": dataset.content_hash(),
+            "n_rows": dataset.n_rows, "n_features": dataset.n_features}
