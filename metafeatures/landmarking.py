@@ -1,0 +1,205 @@
+"""Landmarking: cross-validated performance of cheap learners.
+
+Classification landmarkers report ``<Learner>AUC``, ``<Learner>ErrRate`` and
+``<Learner>Kappa``; regression ones ``<Learner>R2`` and ``<Learner>RMSE`` (scores
+defined in :mod:`metafeatures.learners.evaluation`: predictions of all folds pooled,
+then scored once, as Weka does).
+
+Where OpenML defines the quality (``DecisionStump*``, ``NaiveBayes*``, ``kNN1N*``,
+``J48.*``, ``REPTreeDepth*``, ``RandomTreeDepth*``, ``CfsSubsetEval_*``) we follow its
+definition: OpenML's evaluation engine runs the Weka learner with
+``Evaluation.crossValidateModel`` over **2** stratified folds; our learners are the
+closest re-implementations (each module in :mod:`metafeatures.learners` states how it
+differs from Weka's). The other landmarkers (``LinearDiscriminant*``, pymfe's
+``BestNode*``, ``RandomNode*``, ``WorstNode*`` and all regression ones) use 10
+stratified (regression: plain) shuffled folds. Folds and learners are seeded from the
+context's seed. A learner that fails gives NaN and a :class:`MetaFeatureWarning`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.linear_model import LinearRegression
+from sklearn.tree import DecisionTreeRegressor
+
+from metafeatures.learners.base import Learner
+from metafeatures.learners.cfs import AttributeSelected
+from metafeatures.learners.decision_stump import DecisionStump
+from metafeatures.learners.evaluation import (classification_scores, cv_folds, out_of_fold,
+                                              regression_scores)
+from metafeatures.learners.naive_bayes import NaiveBayes
+from metafeatures.learners.nearest_neighbour import OneNearestNeighbour
+from metafeatures.learners.sklearn_adapters import EncodedEstimator, NodeLearner
+from metafeatures.learners.table import Table
+from metafeatures.learners.trees import PrunedC45, RandomDepthTree, ReducedErrorTree
+from metafeatures.registry import MetaFeatureGroup, MetaFeatureWarning
+
+__all__ = ["Landmarker", "LANDMARKERS", "GROUP", "compute", "table_of", "OPENML_FOLDS",
+           "DEFAULT_FOLDS"]
+
+#: OpenML's landmarkers cross-validate over 2 folds (GenericLandmarker(..., 2, ...)).
+OPENML_FOLDS = 2
+#: Folds of the landmarkers OpenML does not define (pymfe's default).
+DEFAULT_FOLDS = 10
+
+CLASSIFICATION_SCORES = {
+    "AUC": "Weka's weighted area under the one-vs-rest ROC curves (class-frequency weights)",
+    "ErrRate": "error rate",
+    "Kappa": "Cohen's kappa",
+}
+REGRESSION_SCORES = {"R2": "coefficient of determination R^2", "RMSE": "root mean squared error"}
+
+
+@dataclass(frozen=True)
+class Landmarker:
+    """One landmark learner and how it is evaluated.
+
+    Parameters
+    ----------
+    name : str
+        Prefix of the output names (``name + "AUC"``...).
+    make : callable
+        ``make(seed) -> Learner`` (fresh, unfitted).
+    task : {"classification", "regression"}
+    folds : int
+    description : str
+        One line: the learner, for the definitions table.
+    openml : bool
+        Whether the outputs are OpenML data qualities (OpenML's definition).
+    """
+
+    name: str
+    make: Callable[[int], Learner]
+    task: str
+    folds: int
+    description: str
+    openml: bool = False
+
+    @property
+    def scores(self) -> dict[str, str]:
+        return CLASSIFICATION_SCORES if self.task == "classification" else REGRESSION_SCORES
+
+    def output_names(self) -> list[str]:
+        return [self.name + s for s in self.scores]
+
+
+def _c(name, make, description, openml=True, folds=OPENML_FOLDS) -> Landmarker:
+    return Landmarker(name, make, "classification", folds, description, openml)
+
+
+def _r(name, make, description) -> Landmarker:
+    return Landmarker(name, make, "regression", DEFAULT_FOLDS, description)
+
+
+def _tree_regressor(depth: int | None) -> Callable[[int], Learner]:
+    return lambda seed: EncodedEstimator(
+        lambda: DecisionTreeRegressor(max_depth=depth, min_samples_leaf=2, random_state=seed),
+        impute=False)
+
+
+#: Every landmarker, in output order. Adding one = one line.
+LANDMARKERS: list[Landmarker] = [
+    _c("DecisionStump", lambda s: DecisionStump(), "Weka DecisionStump (entropy, missing branch)"),
+    _c("NaiveBayes", lambda s: NaiveBayes(), "Weka NaiveBayes (Gaussian numeric, Laplace nominal)"),
+    _c("kNN1N", lambda s: OneNearestNeighbour(), "Weka IBk, k=1 (normalised Euclidean distance)"),
+    _c("J48.00001.", lambda s: PrunedC45(0.00001, s), "Weka J48 -C 0.00001 (C4.5 pruned, CF 1e-5)"),
+    _c("J48.0001.", lambda s: PrunedC45(0.0001, s), "Weka J48 -C 0.0001 (C4.5 pruned, CF 1e-4)"),
+    _c("J48.001.", lambda s: PrunedC45(0.001, s), "Weka J48 -C 0.001 (C4.5 pruned, CF 1e-3)"),
+    _c("REPTreeDepth1", lambda s: ReducedErrorTree(1, s), "Weka REPTree -L 1 (reduced-error pruned)"),
+    _c("REPTreeDepth2", lambda s: ReducedErrorTree(2, s), "Weka REPTree -L 2 (reduced-error pruned)"),
+    _c("REPTreeDepth3", lambda s: ReducedErrorTree(3, s), "Weka REPTree -L 3 (reduced-error pruned)"),
+    _c("RandomTreeDepth1", lambda s: RandomDepthTree(1, s), "Weka RandomTree -depth 1"),
+    _c("RandomTreeDepth2", lambda s: RandomDepthTree(2, s), "Weka RandomTree -depth 2"),
+    _c("RandomTreeDepth3", lambda s: RandomDepthTree(3, s), "Weka RandomTree -depth 3"),
+    _c("CfsSubsetEval_DecisionStump", lambda s: AttributeSelected(DecisionStump),
+       "DecisionStump on the CFS-selected attributes (best-first)"),
+    _c("CfsSubsetEval_NaiveBayes", lambda s: AttributeSelected(NaiveBayes),
+       "NaiveBayes on the CFS-selected attributes (best-first)"),
+    _c("CfsSubsetEval_kNN1N", lambda s: AttributeSelected(OneNearestNeighbour),
+       "1-NN on the CFS-selected attributes (best-first)"),
+    _c("LinearDiscriminant", lambda s: EncodedEstimator(LinearDiscriminantAnalysis),
+       "linear discriminant analysis (one-hot, mean-imputed)", False, DEFAULT_FOLDS),
+    _c("BestNode", lambda s: NodeLearner("best", s),
+       "pymfe best node: depth-1 CART (Gini) on all attributes", False, DEFAULT_FOLDS),
+    _c("RandomNode", lambda s: NodeLearner("random", s),
+       "pymfe random node: depth-1 CART on one seeded random attribute", False, DEFAULT_FOLDS),
+    _c("WorstNode", lambda s: NodeLearner("worst", s),
+       "pymfe worst node: depth-1 CART on the least important column", False, DEFAULT_FOLDS),
+    _r("RegDecisionStump", _tree_regressor(1), "regression stump (depth-1 CART, squared error)"),
+    _r("RegkNN1N", lambda s: OneNearestNeighbour(), "1-NN, Weka IBk distance, mean of ties"),
+    _r("LinearRegression", lambda s: EncodedEstimator(LinearRegression),
+       "least-squares linear regression (one-hot, mean-imputed)"),
+    _r("RegTreeDepth3", _tree_regressor(3), "CART regression tree of depth 3"),
+    _r("RegRandomNode", lambda s: NodeLearner("random", s),
+       "depth-1 regression tree on one seeded random attribute"),
+    _r("RegWorstNode", lambda s: NodeLearner("worst", s),
+       "depth-1 regression tree on the least important column"),
+]
+
+
+def table_of(ctx) -> tuple[Table, np.ndarray, int]:
+    """The learners' view of a context: table, target (codes or values), n_classes."""
+    levels = tuple(int(max(1, n)) for n in ctx.n_categories)
+    table = Table(np.asarray(ctx.numeric, dtype=float),
+                  np.asarray(ctx.categorical_codes, dtype=np.int64), levels)
+    if ctx.is_classification:
+        return table, np.asarray(ctx.y_codes, dtype=np.int64), int(ctx.n_classes)
+    return table, np.asarray(ctx.y_numeric, dtype=float), 0
+
+
+def evaluate(landmarker: Landmarker, table: Table, y: np.ndarray, n_classes: int,
+             seed: int, folds: list | None = None) -> dict[str, float]:
+    """Cross-validate one landmarker; returns its scores keyed by output name."""
+    folds = folds or cv_folds(y, landmarker.folds, seed, stratified=n_classes > 0)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pred = out_of_fold(lambda: landmarker.make(seed), table, y, n_classes, folds)
+    scores = classification_scores(y, pred) if n_classes else regression_scores(y, pred)
+    return {landmarker.name + k: v for k, v in scores.items()}
+
+
+def compute(ctx, landmarkers: list[Landmarker] | None = None) -> dict[str, float]:
+    """All landmarkers of the context's task (the others are NaN)."""
+    table, y, n_classes = table_of(ctx)
+    task = "classification" if n_classes else "regression"
+    out: dict[str, float] = {}
+    fold_cache: dict[int, list] = {}
+    for lm in landmarkers or LANDMARKERS:
+        names = lm.output_names()
+        if lm.task != task:
+            out.update(dict.fromkeys(names, float("nan")))
+            continue
+        try:
+            if lm.folds not in fold_cache:
+                fold_cache[lm.folds] = cv_folds(y, lm.folds, ctx.seed, stratified=n_classes > 0)
+            out.update(evaluate(lm, table, y, n_classes, ctx.seed, fold_cache[lm.folds]))
+        except Exception as exc:  # one learner failing must not stop the others
+            warnings.warn(f"landmarker {lm.name} failed ({type(exc).__name__}: {exc}); "
+                          "its values are NaN", MetaFeatureWarning, stacklevel=2)
+            out.update(dict.fromkeys(names, float("nan")))
+    return out
+
+
+def _definitions() -> dict[str, str]:
+    defs = {}
+    for lm in LANDMARKERS:
+        cv = (f"{lm.folds}-fold stratified CV" if lm.task == "classification"
+              else f"{lm.folds}-fold CV")
+        source = " (OpenML quality)" if lm.openml else ""
+        for score, text in lm.scores.items():
+            defs[lm.name + score] = f"{text} of {lm.description}, {cv}, pooled predictions{source}"
+    return defs
+
+
+GROUP = MetaFeatureGroup(
+    name="landmarking",
+    compute=compute,
+    definitions=_definitions(),
+    expensive=True,
+    openml=frozenset(n for lm in LANDMARKERS if lm.openml for n in lm.output_names()),
+)

@@ -1,0 +1,183 @@
+"""Correlation-based feature selection (Hall's CFS) and a learner wrapped around it.
+
+Definition, after Weka's ``AttributeSelectedClassifier`` with ``CfsSubsetEval`` and
+``BestFirst -D 1 -N 5`` (the OpenML ``CfsSubsetEval_*`` landmarkers):
+
+* numeric attributes are discretised by Fayyad & Irani's supervised MDL method, on the
+  training rows;
+* the correlation of two attributes, or of an attribute and the class, is their
+  symmetrical uncertainty ``2 (H(A) + H(B) - H(A, B)) / (H(A) + H(B))``, over the rows
+  where both are present (Weka spreads missing values over the observed ones instead);
+* the merit of a subset S of k attributes is
+  ``sum_{a in S} r(a, class) / sqrt(k + 2 sum_{a < b in S} r(a, b))``;
+* best-first forward search from the empty set: expand the best open subset by every
+  attribute it lacks; stop after 5 expansions in a row that do not improve the best
+  merit (by more than 1e-5);
+* the wrapped learner is fitted on the chosen attributes (none: the class prior).
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Callable
+
+import numpy as np
+
+from metafeatures.learners.base import Learner
+from metafeatures.learners.decision_stump import branch_entropy
+from metafeatures.learners.table import Table
+
+__all__ = ["mdl_cut_points", "discretise", "CfsSelector", "AttributeSelected"]
+
+
+def _entropy_bits(counts: np.ndarray) -> float:
+    total = counts.sum()
+    return float(branch_entropy(counts) / total) if total > 0 else 0.0
+
+
+def mdl_cut_points(x: np.ndarray, y: np.ndarray, n_classes: int) -> list[float]:
+    """Fayyad & Irani MDL cut points of the numeric values ``x`` (no NaN) for classes ``y``."""
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order]
+    onehot = np.eye(n_classes)[ys]
+    cuts: list[float] = []
+    stack = [(0, len(xs))]
+    while stack:
+        lo, hi = stack.pop()
+        n = hi - lo
+        if n < 2:
+            continue
+        seg = onehot[lo:hi]
+        left = np.cumsum(seg, axis=0)[:-1]
+        boundary = np.flatnonzero(xs[lo + 1:hi] > xs[lo:hi - 1])
+        if len(boundary) == 0:
+            continue
+        left = left[boundary]
+        total = seg.sum(axis=0)
+        right = total[None, :] - left
+        score = branch_entropy(left) + branch_entropy(right)
+        i = int(np.argmin(score))
+        ent = _entropy_bits(total)
+        cond = float(score[i]) / n
+        gain = ent - cond
+        k = int((total > 0).sum())
+        k1, k2 = int((left[i] > 0).sum()), int((right[i] > 0).sum())
+        delta = np.log2(3.0 ** k - 2) - (k * ent - k1 * _entropy_bits(left[i])
+                                          - k2 * _entropy_bits(right[i]))
+        if gain > (np.log2(n - 1) + delta) / n:
+            b = lo + int(boundary[i])
+            cuts.append((xs[b] + xs[b + 1]) / 2.0)
+            stack.append((lo, b + 1))
+            stack.append((b + 1, hi))
+    return sorted(cuts)
+
+
+def discretise(table: Table, y: np.ndarray, n_classes: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """All attributes as integer codes (-1 missing): numeric ones MDL-discretised.
+
+    Returns the codes ``(n, n_attributes)`` and the cut points of each numeric attribute.
+    """
+    n = table.n_rows
+    codes = np.full((n, table.n_attributes), -1, dtype=np.int64)
+    cuts_all = []
+    for j in range(table.n_numeric):
+        x = table.numeric[:, j]
+        ok = ~np.isnan(x)
+        cuts = mdl_cut_points(x[ok], y[ok], n_classes) if ok.sum() > 1 else []
+        cuts_all.append(np.asarray(cuts))
+        codes[ok, j] = np.searchsorted(np.asarray(cuts), x[ok], side="left")
+    codes[:, table.n_numeric:] = table.codes
+    return codes, cuts_all
+
+
+def _symmetrical_uncertainty(a: np.ndarray, b: np.ndarray) -> float:
+    ok = (a >= 0) & (b >= 0)
+    if not ok.any():
+        return 0.0
+    a, b = a[ok], b[ok]
+    nb = int(b.max()) + 1
+    joint = np.bincount(a * nb + b)
+    ha = _entropy_bits(np.bincount(a).astype(float))
+    hb = _entropy_bits(np.bincount(b).astype(float))
+    hab = _entropy_bits(joint.astype(float))
+    if ha + hb <= 0:
+        return 0.0
+    return max(0.0, 2.0 * (ha + hb - hab) / (ha + hb))
+
+
+class CfsSelector:
+    """Choose attributes by CFS merit with best-first forward search.
+
+    Parameters
+    ----------
+    max_stale : int, default 5
+        Non-improving expansions allowed before the search stops.
+    """
+
+    def __init__(self, max_stale: int = 5) -> None:
+        self.max_stale = max_stale
+
+    def fit(self, table: Table, y: np.ndarray, n_classes: int) -> "CfsSelector":
+        codes, _ = discretise(table, y, n_classes)
+        p = codes.shape[1]
+        r_class = np.array([_symmetrical_uncertainty(codes[:, j], y) for j in range(p)])
+        rows: dict[int, np.ndarray] = {}
+
+        def corr_row(i: int) -> np.ndarray:
+            if i not in rows:
+                rows[i] = np.array([_symmetrical_uncertainty(codes[:, i], codes[:, j])
+                                    if j != i else 1.0 for j in range(p)])
+            return rows[i]
+
+        # open list entries: (-merit, tie order, subset, numerator, denominator)
+        counter = 0
+        open_list: list[tuple[float, int, tuple[int, ...], float, float]] = [(0.0, 0, (), 0.0, 0.0)]
+        seen = {()}
+        best_merit, best_subset = 0.0, ()
+        stale = 0
+        while open_list and stale < self.max_stale:
+            _, _, subset, num, den = heapq.heappop(open_list)
+            extra = np.zeros(p)
+            for i in subset:
+                extra += corr_row(i)
+            improved = False
+            for a in range(p):
+                if a in subset:
+                    continue
+                new = tuple(sorted(subset + (a,)))
+                if new in seen:
+                    continue
+                seen.add(new)
+                n2 = num + r_class[a]
+                d2 = den + 1.0 + 2.0 * extra[a]
+                merit = n2 / np.sqrt(d2) if d2 > 0 else 0.0
+                counter += 1
+                heapq.heappush(open_list, (-merit, counter, new, n2, d2))
+                if merit - best_merit > 1e-5:
+                    best_merit, best_subset, improved = merit, new, True
+            stale = 0 if improved else stale + 1
+        self.selected_ = np.asarray(best_subset, dtype=int)
+        self.merit_ = float(best_merit)
+        return self
+
+
+class AttributeSelected(Learner):
+    """A learner fitted on the attributes that :class:`CfsSelector` chooses.
+
+    Parameters
+    ----------
+    make_learner : callable
+        Returns a fresh, unfitted :class:`Learner`.
+    """
+
+    def __init__(self, make_learner: Callable[[], Learner]) -> None:
+        self.make_learner = make_learner
+
+    def fit(self, table: Table, y: np.ndarray, n_classes: int) -> "AttributeSelected":
+        self.selector_ = CfsSelector().fit(table, y, n_classes)
+        self.learner_ = self.make_learner().fit(table.attributes(self.selector_.selected_),
+                                                y, n_classes)
+        return self
+
+    def predict(self, table: Table) -> np.ndarray:
+        return self.learner_.predict(table.attributes(self.selector_.selected_))

@@ -1,0 +1,104 @@
+"""Cross-validated predictions and the scores that landmarkers report.
+
+Weka's ``Evaluation.crossValidateModel`` (what OpenML's landmarkers use) pools the
+predictions of all folds and scores them once; so do we:
+
+* ``ErrRate``: fraction of rows whose most probable class (first on ties) is wrong;
+* ``Kappa``: Cohen's kappa of the pooled confusion matrix;
+* ``AUC``: Weka's ``weightedAreaUnderROC``: for every class present, the area under the
+  one-vs-rest ROC curve of that class's probability (ties counted half), averaged with
+  the class frequencies as weights;
+* regression ``R2`` = 1 - SSE / SST and ``RMSE``, both over the pooled predictions.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Callable
+
+import numpy as np
+from scipy.stats import rankdata
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from metafeatures.learners.base import Learner
+from metafeatures.learners.table import Table
+
+__all__ = ["cv_folds", "out_of_fold", "error_rate", "kappa", "weighted_auc", "r2", "rmse",
+           "classification_scores", "regression_scores"]
+
+
+def cv_folds(y: np.ndarray, n_folds: int, seed: int, stratified: bool
+             ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Shuffled (stratified) K-fold splits, K = min(n_folds, n rows)."""
+    n = len(y)
+    k = max(2, min(n_folds, n))
+    if stratified:
+        splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    else:
+        splitter = KFold(n_splits=k, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a class smaller than K
+        return list(splitter.split(np.zeros((n, 1)), y))
+
+
+def out_of_fold(make: Callable[[], Learner], table: Table, y: np.ndarray, n_classes: int,
+                folds: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Pooled out-of-fold predictions (probabilities, or values for regression)."""
+    out = np.zeros((len(y), n_classes)) if n_classes else np.zeros(len(y))
+    for train, test in folds:
+        learner = make().fit(table.rows(train), y[train], n_classes)
+        out[test] = learner.predict(table.rows(test))
+    return out
+
+
+def error_rate(y: np.ndarray, proba: np.ndarray) -> float:
+    return float(np.mean(np.argmax(proba, axis=1) != y))
+
+
+def kappa(y: np.ndarray, proba: np.ndarray) -> float:
+    """Cohen's kappa of the most probable class against ``y``."""
+    k = proba.shape[1]
+    pred = np.argmax(proba, axis=1)
+    cm = np.zeros((k, k))
+    np.add.at(cm, (y, pred), 1.0)
+    n = cm.sum()
+    po = np.trace(cm) / n
+    pe = float(cm.sum(axis=1) @ cm.sum(axis=0)) / (n * n)
+    return float((po - pe) / (1.0 - pe)) if pe < 1.0 else 0.0
+
+
+def _auc(positive: np.ndarray, score: np.ndarray) -> float:
+    n_pos = int(positive.sum())
+    n_neg = len(positive) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = rankdata(score)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def weighted_auc(y: np.ndarray, proba: np.ndarray) -> float:
+    """Weka's weighted area under the ROC curve (one-vs-rest, class-frequency weights)."""
+    counts = np.bincount(y, minlength=proba.shape[1])
+    total = 0.0
+    for c in np.flatnonzero(counts):
+        total += counts[c] * _auc(y == c, proba[:, c])
+    return float(total / counts.sum())
+
+
+def r2(y: np.ndarray, pred: np.ndarray) -> float:
+    sst = float(np.sum((y - y.mean()) ** 2))
+    sse = float(np.sum((y - pred) ** 2))
+    return 1.0 - sse / sst if sst > 0 else float("nan")
+
+
+def rmse(y: np.ndarray, pred: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((y - pred) ** 2)))
+
+
+def classification_scores(y: np.ndarray, proba: np.ndarray) -> dict[str, float]:
+    return {"AUC": weighted_auc(y, proba), "ErrRate": error_rate(y, proba),
+            "Kappa": kappa(y, proba)}
+
+
+def regression_scores(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    return {"R2": r2(y, pred), "RMSE": rmse(y, pred)}

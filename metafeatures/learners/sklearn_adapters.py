@@ -1,0 +1,113 @@
+"""scikit-learn estimators as landmark learners (pymfe-style landmarkers, regression).
+
+:class:`EncodedEstimator` fits any scikit-learn classifier or regressor on the table
+encoded by :class:`~metafeatures.learners.table.TableEncoder` (optionally with missing
+numeric values imputed by the training mean). :class:`NodeLearner` is pymfe's family
+of one-node trees (``max_depth=1`` CART, Gini for classification):
+
+* ``best``: on all encoded columns;
+* ``random``: on one attribute drawn once per dataset from the seed;
+* ``worst``: on the encoded column with the lowest impurity importance in a fully
+  grown tree fitted on the same training rows.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Callable
+
+import numpy as np
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from metafeatures.learners.base import Learner, prior
+from metafeatures.learners.table import Table, TableEncoder
+
+__all__ = ["EncodedEstimator", "NodeLearner"]
+
+
+def _class_proba(model, X: np.ndarray, n_classes: int) -> np.ndarray:
+    out = np.zeros((len(X), n_classes))
+    out[:, np.asarray(model.classes_, dtype=int)] = model.predict_proba(X)
+    return out
+
+
+class EncodedEstimator(Learner):
+    """A scikit-learn estimator on the encoded table.
+
+    Parameters
+    ----------
+    make_estimator : callable
+        Returns a fresh scikit-learn estimator (a classifier with ``predict_proba``
+        for classification, a regressor for regression).
+    impute : bool, default True
+        Impute missing numeric values with the training mean.
+    """
+
+    def __init__(self, make_estimator: Callable[[], object], impute: bool = True) -> None:
+        self.make_estimator = make_estimator
+        self.impute = impute
+
+    def fit(self, table: Table, y: np.ndarray, n_classes: int) -> "EncodedEstimator":
+        self.n_classes_ = n_classes
+        self.encoder_ = TableEncoder(impute=self.impute).fit(table)
+        X = self.encoder_.transform(table)
+        self.constant_ = None
+        if n_classes and len(np.unique(y)) < 2:
+            self.constant_ = prior(y, n_classes)
+            return self
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # collinearity notes from LDA and the like
+            self.model_ = self.make_estimator().fit(X, y)
+        return self
+
+    def predict(self, table: Table) -> np.ndarray:
+        if self.constant_ is not None:
+            return np.tile(self.constant_, (table.n_rows, 1))
+        X = self.encoder_.transform(table)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if self.n_classes_:
+                return _class_proba(self.model_, X, self.n_classes_)
+            return np.asarray(self.model_.predict(X), dtype=float)
+
+
+class NodeLearner(Learner):
+    """pymfe's best-, random- and worst-node landmark learners.
+
+    Parameters
+    ----------
+    which : {"best", "random", "worst"}
+    seed : int
+    """
+
+    def __init__(self, which: str = "best", seed: int = 0) -> None:
+        self.which = which
+        self.seed = seed
+
+    def _tree(self, n_classes: int, **kwargs):
+        cls = DecisionTreeClassifier if n_classes else DecisionTreeRegressor
+        return cls(random_state=self.seed, **kwargs)
+
+    def fit(self, table: Table, y: np.ndarray, n_classes: int) -> "NodeLearner":
+        self.n_classes_ = n_classes
+        if self.which == "random":
+            rng = np.random.default_rng(self.seed)
+            attribute = int(rng.integers(table.n_attributes))
+            self.attributes_ = np.array([attribute])
+            table = table.attributes(self.attributes_)
+        else:
+            self.attributes_ = np.arange(table.n_attributes)
+        self.encoder_ = TableEncoder().fit(table)
+        X = self.encoder_.transform(table)
+        self.columns_ = np.arange(X.shape[1])
+        if self.which == "worst":
+            full = self._tree(n_classes).fit(X, y)
+            self.columns_ = np.argsort(full.feature_importances_)[:1]
+        self.model_ = self._tree(n_classes, max_depth=1).fit(X[:, self.columns_], y)
+        return self
+
+    def predict(self, table: Table) -> np.ndarray:
+        X = self.encoder_.transform(table.attributes(self.attributes_))[:, self.columns_]
+        if self.n_classes_:
+            return _class_proba(self.model_, X, self.n_classes_)
+        return self.model_.predict(X)
