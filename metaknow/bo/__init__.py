@@ -1,0 +1,15 @@
+"""metaknow's SMAC-style Bayesian optimisation loop, one part per module.
+
+``history`` (run history), ``initial_design``, ``surrogate`` (random forest),
+``acquisition`` (EI, log-EI), ``maximizer`` (local + random search, random interleaving),
+``intensifier`` (fold racing), ``runner`` (trial execution, time limits, parallelism) and
+``optimizer`` (ask / tell / optimize).
+"""
+
+from metaknow.bo.history import RunHistory, Trial
+from metaknow.bo.optimizer import OptimizeResult, Optimizer, TrialInfo
+from metaknow.bo.runner import Evaluation
+from metaknow.bo.surrogate import PriorObservations
+
+__all__ = ["Optimizer", "TrialInfo", "OptimizeResult", "RunHistory", "Trial", "Evaluation",
+           "PriorObservations"]

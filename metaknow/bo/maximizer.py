@@ -1,0 +1,181 @@
+"""Acquisition maximisers: which configuration to evaluate next.
+
+:class:`LocalAndRandomSearch` (SMAC's ``LocalAndSortedRandomSearch`` idea) scores a batch
+of random configurations, then hill-climbs from the best evaluated configurations and
+the best random ones through one-parameter moves, and returns candidates best first.
+Moves follow :meth:`metaknow.space.SearchSpace.neighbours` — a Gaussian step of
+``scale`` on one numeric parameter or a switch to another choice of one categorical,
+children that become active take a random value — but are generated on whole arrays of
+vector forms at once, which keeps the optimiser's own overhead to milliseconds.
+
+:class:`RandomInterleaving` decides, at a set share, to propose a purely random
+configuration instead (keeps exploring where the surrogate is confidently wrong).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Callable
+
+import numpy as np
+
+from metaknow.space import Categorical, Configuration, SearchSpace, config_hash
+
+__all__ = ["AcquisitionMaximizer", "LocalAndRandomSearch", "RandomInterleaving",
+           "random_vectors", "fix_activity"]
+
+Score = Callable[[np.ndarray], np.ndarray]  # vectors -> acquisition value (larger is better)
+
+
+def random_vectors(space: SearchSpace, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` uniformly random vector forms with inactive parameters set to NaN."""
+    sizes = space.cat_sizes
+    V = rng.random((n, len(space)))
+    for i in np.flatnonzero(sizes):
+        V[:, i] = rng.integers(sizes[i], size=n)
+    return fix_activity(space, V, rng)
+
+
+def fix_activity(space: SearchSpace, V: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Set inactive entries to NaN; give newly active (NaN) entries a random value."""
+    V = V.copy()
+    names = space.names
+    for i, p in enumerate(space.params):
+        if p.condition is not None:
+            j = names.index(p.condition.parent)
+            parent = space.params[j]
+            col = V[:, j]
+            active = ~np.isnan(col)
+            if isinstance(parent, Categorical):
+                ok = [k for k, c in enumerate(parent.choices) if c in p.condition.values]
+                active &= np.isin(np.where(active, col, -1), ok)
+            else:
+                active &= np.array([not np.isnan(u) and parent.from_unit(u) in p.condition.values
+                                    for u in col], dtype=bool)
+            V[~active, i] = np.nan
+        else:
+            active = np.ones(len(V), dtype=bool)
+        fill = active & np.isnan(V[:, i])
+        if fill.any():
+            V[fill, i] = (rng.integers(len(p.choices), size=fill.sum()) if isinstance(p, Categorical)
+                          else rng.random(fill.sum()))
+    return V
+
+
+def _moves(space: SearchSpace, V: np.ndarray, rng: np.random.Generator, per_row: int,
+           scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """``per_row`` one-parameter moves of every row of ``V``; returns (moves, row of origin)."""
+    rows = np.repeat(np.arange(len(V)), per_row)
+    M = V[rows].copy()
+    sizes = space.cat_sizes
+    active = ~np.isnan(M)
+    # pick one active parameter per move (uniformly among the active ones)
+    keys = np.where(active, rng.random(M.shape), -1.0)
+    col = keys.argmax(axis=1)
+    r = np.arange(len(M))
+    is_cat = sizes[col] > 0
+    # categorical: switch to another choice
+    k = sizes[col[is_cat]]
+    cur = M[r[is_cat], col[is_cat]]
+    shift = 1 + np.floor(rng.random(is_cat.sum()) * np.maximum(k - 1, 1))
+    M[r[is_cat], col[is_cat]] = np.where(k > 1, (cur + shift) % np.maximum(k, 1), cur)
+    # numeric: Gaussian step in the unit interval
+    num = ~is_cat
+    M[r[num], col[num]] = np.clip(M[r[num], col[num]] + rng.normal(0.0, scale, num.sum()), 0.0, 1.0)
+    return fix_activity(space, M, rng), rows
+
+
+class AcquisitionMaximizer(ABC):
+    """Finds vector forms of high acquisition value.
+
+    ``maximize`` returns candidate vectors sorted best first (possibly with duplicates of
+    configurations already evaluated: the optimiser skips those).
+    """
+
+    @abstractmethod
+    def maximize(self, space: SearchSpace, score: Score, starts: np.ndarray,
+                 rng: np.random.Generator) -> np.ndarray:
+        """Candidates best first; ``starts`` are vector forms of the best evaluated configs."""
+
+
+class LocalAndRandomSearch(AcquisitionMaximizer):
+    """Random sampling plus hill-climbing local search.
+
+    Parameters
+    ----------
+    n_random : int
+        Random configurations scored per call.
+    n_starts : int
+        Local searches run from the best ``n_starts`` evaluated configurations and the
+        best ``n_starts`` random ones.
+    n_neighbours : int
+        Moves tried per search and step.
+    max_steps : int
+        Hill-climbing steps at most (a search stops earlier when no move improves).
+    scale : float
+        Standard deviation of a numeric move in the unit interval.
+    """
+
+    def __init__(self, n_random: int = 500, *, n_starts: int = 5, n_neighbours: int = 16,
+                 max_steps: int = 20, scale: float = 0.2) -> None:
+        self.n_random = n_random
+        self.n_starts = n_starts
+        self.n_neighbours = n_neighbours
+        self.max_steps = max_steps
+        self.scale = scale
+
+    def maximize(self, space: SearchSpace, score: Score, starts: np.ndarray,
+                 rng: np.random.Generator) -> np.ndarray:
+        R = random_vectors(space, rng, self.n_random)
+        r_score = score(R)
+        top = np.argsort(-r_score, kind="stable")[: self.n_starts]
+        S = np.vstack([starts[: self.n_starts], R[top]]) if len(starts) else R[top]
+        s_score = score(S)
+        all_V, all_s = [R, S], [r_score, s_score]
+        live = np.ones(len(S), dtype=bool)
+        for _ in range(self.max_steps):
+            if not live.any():
+                break
+            idx = np.flatnonzero(live)
+            M, rows = _moves(space, S[idx], rng, self.n_neighbours, self.scale)
+            m_score = score(M)
+            all_V.append(M)
+            all_s.append(m_score)
+            best = np.full(len(idx), -np.inf)
+            arg = np.zeros(len(idx), dtype=int)
+            np.maximum.at(best, rows, m_score)
+            for j in range(len(M)):  # first move achieving each search's best
+                if m_score[j] == best[rows[j]] and arg[rows[j]] == 0:
+                    arg[rows[j]] = j + 1
+            improved = best > s_score[idx]
+            for k, gi in enumerate(idx):
+                if improved[k]:
+                    S[gi] = M[arg[k] - 1]
+                    s_score[gi] = best[k]
+                else:
+                    live[gi] = False
+        V = np.vstack(all_V)
+        s = np.concatenate(all_s)
+        return V[np.argsort(-s, kind="stable")]
+
+
+class RandomInterleaving:
+    """Propose a purely random configuration with probability ``share``."""
+
+    def __init__(self, share: float = 0.2) -> None:
+        if not 0.0 <= share <= 1.0:
+            raise ValueError("share must lie in [0, 1]")
+        self.share = share
+
+    def use_random(self, rng: np.random.Generator) -> bool:
+        return bool(rng.random() < self.share)
+
+
+def first_new(space: SearchSpace, candidates: np.ndarray, taken: set[str],
+              limit: int = 2000) -> Configuration | None:
+    """The first candidate whose configuration is not in ``taken`` (by hash), or None."""
+    for vec in candidates[:limit]:
+        config = space.validate(space.from_vector(vec), fill_defaults=True)
+        if config_hash(config) not in taken:
+            return config
+    return None

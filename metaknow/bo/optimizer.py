@@ -1,0 +1,291 @@
+"""The Bayesian optimisation loop: ask / tell / optimize.
+
+One proposal (``ask``) goes: unevaluated initial-design configuration if any; else, at
+the random-interleaving share, a random configuration; else fit the random-forest
+surrogate on the history (failed trials at the worst cost seen, running trials at the
+worst cost too — a "constant liar" so parallel proposals spread out), and return the
+best new configuration the acquisition maximiser finds under log expected improvement.
+
+Every proposal ``i`` draws from ``numpy.random.default_rng([seed, i])``, so a run is
+reproducible from its seed and a resumed run proposes what the uninterrupted one would
+have (for serial runs).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from metaknow.bo.acquisition import ACQUISITIONS
+from metaknow.bo.history import RunHistory, Trial
+from metaknow.bo.initial_design import InitialDesign, SobolDesign, default_size
+from metaknow.bo.intensifier import FoldRace, Intensifier
+from metaknow.bo.maximizer import (AcquisitionMaximizer, LocalAndRandomSearch, RandomInterleaving,
+                                   first_new)
+from metaknow.bo.runner import Outcome, ProcessRunner, Runner, SerialRunner
+from metaknow.bo.surrogate import PriorObservations, RandomForestSurrogate
+from metaknow.exceptions import TuneError
+from metaknow.space import Configuration, SearchSpace, config_hash
+
+__all__ = ["Optimizer", "TrialInfo", "OptimizeResult"]
+
+
+@dataclass(frozen=True)
+class TrialInfo:
+    """A proposed trial: evaluate ``config`` and ``tell`` the result with this object."""
+
+    trial_id: int
+    config: Configuration
+    origin: str
+
+
+@dataclass
+class OptimizeResult:
+    """What :meth:`Optimizer.optimize` returns."""
+
+    best_config: Configuration | None
+    best_cost: float
+    history: RunHistory
+    interrupted: bool = False
+    overhead: float = 0.0  # seconds spent proposing and recording (not in the objective)
+    n_new: int = 0  # trials run by this call (not resumed ones)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class Optimizer:
+    """SMAC-style random-forest Bayesian optimisation over a :class:`SearchSpace`.
+
+    Parameters
+    ----------
+    space : SearchSpace
+    seed : int
+    initial_design : InitialDesign, optional
+        Default: a Sobol design of :func:`default_size` configurations.
+    n_trees : int
+        Trees in the random-forest surrogate.
+    log_costs : bool
+        Model log-scaled costs (SMAC's choice for hyperparameter optimisation).
+    acquisition : {"log_ei", "ei"}
+    maximizer : AcquisitionMaximizer, optional
+    random_share : float
+        Share of model-phase proposals that are purely random.
+    intensifier : Intensifier, optional
+        Races challengers fold by fold when ``optimize`` is given ``n_folds``.
+    priors : PriorObservations, optional
+        Evaluations on related tasks that inform the surrogate early.
+    history : RunHistory or path, optional
+        Where trials are recorded; a folder resumes the run stored there.
+    budget_hint : int, optional
+        Expected number of trials (caps the default initial design at a quarter of it).
+    """
+
+    def __init__(self, space: SearchSpace, *, seed: int = 0,
+                 initial_design: InitialDesign | None = None, n_trees: int = 10,
+                 log_costs: bool = True, acquisition: str = "log_ei",
+                 maximizer: AcquisitionMaximizer | None = None, random_share: float = 0.2,
+                 intensifier: Intensifier | None = None, priors: PriorObservations | None = None,
+                 history: RunHistory | str | os.PathLike[str] | None = None,
+                 budget_hint: int | None = None) -> None:
+        if acquisition not in ACQUISITIONS:
+            raise TuneError(f"unknown acquisition {acquisition!r}; known: {', '.join(ACQUISITIONS)}")
+        self.space = space
+        self.seed = int(seed)
+        self.n_trees = n_trees
+        self.log_costs = log_costs
+        self.acquisition = acquisition
+        self.maximizer = maximizer or LocalAndRandomSearch()
+        self.interleaving = RandomInterleaving(random_share)
+        self.intensifier = intensifier or FoldRace()
+        self.priors = priors
+        self.history = history if isinstance(history, RunHistory) else RunHistory(history)
+        design = initial_design or SobolDesign(default_size(space, budget_hint))
+        self._initial = design.configs(space, self.seed)
+        self._pending: dict[int, TrialInfo] = {}
+        self._next = self.history.next_id
+        self.overhead = 0.0
+
+    # ---------------------------------------------------------------- ask/tell
+    def ask(self) -> TrialInfo:
+        """Propose the next configuration to evaluate."""
+        t0 = time.perf_counter()
+        trial_id = self._next
+        self._next += 1
+        taken = {t.config_hash for t in self.history} | {config_hash(p.config)
+                                                         for p in self._pending.values()}
+        config, origin = self._propose(trial_id, taken)
+        info = TrialInfo(trial_id, config, origin)
+        self._pending[trial_id] = info
+        self.overhead += time.perf_counter() - t0
+        return info
+
+    def tell(self, trial: TrialInfo | Mapping[str, Any], cost: float | Sequence[float] | None = None,
+             *, status: str = "ok", time: float = 0.0, error: str = "",
+             fold_scores: Sequence[Mapping[str, Any]] | None = None) -> Trial:
+        """Record the result of a trial (a :class:`TrialInfo` from ``ask`` or any configuration).
+
+        ``cost`` is one cost or the per-fold costs (lower is better); give ``status``
+        "crash"/"timeout"/"memout" (and no cost) for a failed evaluation.
+        """
+        import time as _time
+
+        t0 = _time.perf_counter()
+        if isinstance(trial, TrialInfo):
+            self._pending.pop(trial.trial_id, None)
+            trial_id, config, origin = trial.trial_id, trial.config, trial.origin
+        else:
+            config = self.space.validate(trial)
+            trial_id, origin = self._next, "told"
+            self._next += 1
+        costs = [] if cost is None else ([float(cost)] if np.ndim(cost) == 0 else
+                                         [float(c) for c in cost])  # type: ignore[union-attr]
+        if status in ("ok", "raced") and (not costs or not all(map(math.isfinite, costs))):
+            status, error = "crash", error or f"no finite cost reported ({cost!r})"
+        failed = status not in ("ok", "raced")
+        record = Trial(trial_id, config, [] if failed else costs,
+                       math.inf if failed else float(np.mean(costs)), status, float(time), origin,
+                       error, [dict(s) for s in (fold_scores or [])])
+        self.history.add(record)
+        self.overhead += _time.perf_counter() - t0
+        return record
+
+    @property
+    def incumbent(self) -> Trial | None:
+        return self.history.incumbent()
+
+    # -------------------------------------------------------------- proposing
+    def _propose(self, trial_id: int, taken: set[str]) -> tuple[Configuration, str]:
+        for config, origin in self._initial:
+            if config_hash(config) not in taken:
+                return config, origin
+        rng = np.random.default_rng([self.seed, trial_id])
+        trials = list(self.history)
+        if len(trials) < 2 or self.interleaving.use_random(rng):
+            return self._random_new(rng, taken), "random"
+        X = self.space.to_matrix([t.config for t in trials])
+        y = self.history.training_costs()
+        if self._pending:  # constant liar: running trials count as the worst cost seen
+            X = np.vstack([X, self.space.to_matrix([p.config for p in self._pending.values()])])
+            y = np.concatenate([y, np.full(len(self._pending), float(y.max()))])
+        if np.ptp(y) == 0 and self.priors is None:
+            return self._random_new(rng, taken), "random"
+        surrogate = RandomForestSurrogate(self.n_trees, log_costs=self.log_costs,
+                                          seed=int(rng.integers(2 ** 31 - 1)))
+        surrogate.fit(X, y, priors=self.priors)
+        done = [t for t in trials if t.status == "ok"] or trials
+        best = float(surrogate.transform(np.array([min(t.cost if math.isfinite(t.cost)
+                                                       else math.inf for t in done)]))[0])
+        if not math.isfinite(best):
+            best = float(np.min(surrogate.y_train_))
+        acq = ACQUISITIONS[self.acquisition]
+
+        def score(V: np.ndarray) -> np.ndarray:
+            mean, var = surrogate.predict(V)
+            return acq(mean, var, best)
+
+        order = np.argsort(self.history.training_costs(), kind="stable")[:10]
+        starts = self.space.to_matrix([trials[i].config for i in order])
+        candidates = self.maximizer.maximize(self.space, score, starts, rng)
+        config = first_new(self.space, candidates, taken)
+        if config is None:
+            return self._random_new(rng, taken), "random"
+        return config, "model"
+
+    def _random_new(self, rng: np.random.Generator, taken: set[str]) -> Configuration:
+        for _ in range(100):
+            config = self.space.sample(rng)[0]
+            if config_hash(config) not in taken:
+                return config
+        return config  # tiny space, everything evaluated: repeat is unavoidable
+
+    # --------------------------------------------------------------- the loop
+    def optimize(self, objective: Callable[..., Any], n_trials: int | None = None, *,
+                 wall_time: float | None = None, time_limit: float | None = None,
+                 n_jobs: int = 1, n_folds: int | None = None,
+                 callback: Callable[[Trial, "Optimizer"], None] | None = None,
+                 runner: Runner | None = None) -> OptimizeResult:
+        """Run trials until the history holds ``n_trials`` or ``wall_time`` seconds pass.
+
+        Parameters
+        ----------
+        objective : callable
+            ``objective(config)`` -> cost / per-fold costs / Evaluation, or with
+            ``n_folds``, ``objective(config, fold)`` -> cost / Evaluation (raced).
+        n_trials : int, optional
+            Total trials in the history (resumed ones count).
+        wall_time : float, optional
+            Seconds for this call; running trials are stopped (not recorded) at the end.
+        time_limit : float, optional
+            Seconds per trial; a trial past it is killed and recorded as a timeout.
+        n_jobs : int
+            Trials evaluated in parallel (child processes).
+        callback : callable, optional
+            Called with each recorded trial.
+
+        Ctrl-C stops the loop cleanly: finished trials are already on disk; the result
+        has ``interrupted=True``.
+        """
+        _check_budget(n_trials, wall_time, time_limit, n_jobs)
+        if runner is None:
+            runner = (SerialRunner() if n_jobs == 1 and time_limit is None
+                      else ProcessRunner(n_jobs, time_limit))
+        start = time.monotonic()
+        before = len(self.history)
+        interrupted = False
+        keys: dict[int, TrialInfo] = {}
+        try:
+            while True:
+                elapsed = time.monotonic() - start
+                in_time = wall_time is None or elapsed < wall_time
+                while (runner.running < runner.n_jobs and in_time and
+                       (n_trials is None or len(self.history) + len(keys) < n_trials)):
+                    info = self.ask()
+                    keys[info.trial_id] = info
+                    inc = self.incumbent
+                    runner.submit(info.trial_id, objective, info.config, n_folds,
+                                  None if inc is None else inc.fold_costs, self.intensifier)
+                if runner.running == 0:
+                    break
+                left = None if wall_time is None else max(0.0, wall_time - (time.monotonic() - start))
+                for key, outcome in runner.poll(timeout=left):
+                    trial = self._record(keys.pop(key), outcome)
+                    if callback is not None:
+                        callback(trial, self)
+                if wall_time is not None and time.monotonic() - start >= wall_time:
+                    for key in runner.cancel_all():
+                        self._pending.pop(key, None)
+                        keys.pop(key, None)
+                    break
+        except KeyboardInterrupt:
+            interrupted = True
+            for key in runner.cancel_all():
+                self._pending.pop(key, None)
+        finally:
+            runner.close()
+        inc = self.incumbent
+        return OptimizeResult(None if inc is None else inc.config,
+                              math.inf if inc is None else inc.cost, self.history, interrupted,
+                              self.overhead, len(self.history) - before)
+
+    def _record(self, info: TrialInfo, outcome: Outcome) -> Trial:
+        return self.tell(info, outcome.fold_costs or None, status=outcome.status,
+                         time=outcome.time, error=outcome.error, fold_scores=outcome.fold_scores)
+
+
+def _check_budget(n_trials: int | None, wall_time: float | None, time_limit: float | None,
+                  n_jobs: int) -> None:
+    if n_trials is None and wall_time is None:
+        raise TuneError("give a budget: a number of trials and/or a wall time")
+    if n_trials is not None and (isinstance(n_trials, bool) or int(n_trials) != n_trials
+                                 or n_trials < 1):
+        raise TuneError(f"the budget must be a positive number of trials, got {n_trials!r}")
+    if wall_time is not None and not wall_time > 0:
+        raise TuneError(f"the wall time must be positive, got {wall_time!r}")
+    if time_limit is not None and not time_limit > 0:
+        raise TuneError(f"the per-trial time limit must be positive, got {time_limit!r}")
+    if isinstance(n_jobs, bool) or int(n_jobs) != n_jobs or n_jobs < 1:
+        raise TuneError(f"n_jobs must be a positive integer, got {n_jobs!r}")

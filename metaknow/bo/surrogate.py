@@ -1,0 +1,184 @@
+"""Random-forest surrogate over the vector form of configurations (SMAC's model).
+
+* Inactive parameters (NaN in the vector form) are imputed with ``-1``, outside the
+  ``[0, 1]`` / choice-index range of every active value, so a tree can split on
+  "inactive" like on any other value.
+* Mean and variance at ``x`` follow the law of total variance over the trees: with
+  ``m_t`` and ``v_t`` the mean and variance of the training targets in the leaf of tree
+  ``t`` that ``x`` falls in,
+  ``mean = avg_t m_t`` and ``var = avg_t (v_t + m_t**2) - mean**2``.
+  Leaf statistics are computed here from the public ``apply`` / ``estimators_samples_``
+  API of scikit-learn's ``RandomForestRegressor`` (no private imports).
+* Costs can be modelled on a log scale (min-max normalised, then ``log``), as SMAC's
+  hyperparameter-optimisation facade does: it stretches the region near the optimum
+  where the interesting differences are.
+* Optional prior observations from related tasks (see :class:`PriorObservations`):
+  rows carrying a task-similarity input (1 for the task being tuned) and a sample weight
+  that shrinks with dissimilarity and fades as the task's own trials accumulate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.ensemble import RandomForestRegressor
+
+__all__ = ["RandomForestSurrogate", "PriorObservations", "impute_inactive", "log_scale_costs"]
+
+INACTIVE = -1.0
+
+
+def impute_inactive(X: np.ndarray) -> np.ndarray:
+    """Replace NaN (inactive) by the out-of-range constant ``-1``."""
+    return np.where(np.isnan(X), INACTIVE, X)
+
+
+def _as_tree_input(X: np.ndarray) -> np.ndarray:
+    # scikit-learn trees split on float32 values; converting once skips per-tree checks.
+    return np.ascontiguousarray(X, dtype=np.float32)
+
+
+def log_scale_costs(y: np.ndarray, lo: float | None = None, hi: float | None = None) -> np.ndarray:
+    """``log`` of costs min-max normalised to ``[0, 1]`` (floored at ``1e-3``)."""
+    y = np.asarray(y, dtype=float)
+    lo = float(np.min(y)) if lo is None else lo
+    hi = float(np.max(y)) if hi is None else hi
+    span = hi - lo if hi > lo else 1.0
+    return np.log(np.clip((y - lo) / span, 0.0, None) + 1e-3)
+
+
+@dataclass(frozen=True)
+class PriorObservations:
+    """Evaluations of the same space on related tasks, to inform the surrogate early.
+
+    Attributes
+    ----------
+    X : array (n, d)
+        Vector forms of the configurations (NaN = inactive).
+    y : array (n,)
+        Costs (lower is better), on each task's own scale.
+    task : array (n,)
+        Task label of each row (costs are standardised per task).
+    similarity : array (n,)
+        Similarity in ``[0, 1]`` of the row's task to the task being tuned.
+    fade_after : int
+        The priors' weight falls linearly to zero as the task's own trials reach this count.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    task: np.ndarray
+    similarity: np.ndarray
+    fade_after: int = 40
+
+    def standardised(self) -> np.ndarray:
+        """Costs z-scored per task (a task whose costs are all equal gives zeros)."""
+        out = np.zeros(len(self.y))
+        for t in np.unique(self.task):
+            m = self.task == t
+            y = self.y[m]
+            sd = y.std()
+            out[m] = (y - y.mean()) / sd if sd > 0 else 0.0
+        return out
+
+    def weight(self, n_own: int) -> float:
+        return max(0.0, 1.0 - n_own / max(1, self.fade_after))
+
+
+class RandomForestSurrogate:
+    """Random forest with SMAC-style uncertainty.
+
+    Parameters
+    ----------
+    n_trees : int
+        Number of trees (SMAC uses 10).
+    min_samples_leaf : int
+    max_features : float
+        Share of the inputs considered at each split.
+    log_costs : bool
+        Model ``log`` of min-max-normalised costs.
+    seed : int
+    """
+
+    def __init__(self, n_trees: int = 10, *, min_samples_leaf: int = 1, max_features: float = 1.0,
+                 log_costs: bool = True, bootstrap: bool = True, seed: int = 0) -> None:
+        self.n_trees = n_trees
+        self.min_samples_leaf = min_samples_leaf
+        self.max_features = max_features
+        self.log_costs = log_costs
+        self.bootstrap = bootstrap
+        self.seed = seed
+
+    # ------------------------------------------------------------------ fit
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        """Costs on the scale the forest models (log-scaled if ``log_costs``)."""
+        return log_scale_costs(y, self._lo, self._hi) if self.log_costs else np.asarray(y, float)
+
+    def fit(self, X: np.ndarray, y: np.ndarray, priors: PriorObservations | None = None,
+            ) -> "RandomForestSurrogate":
+        """Fit on vector forms ``X`` (NaN = inactive) and costs ``y``."""
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float)
+        self._lo, self._hi = float(np.min(y)), float(np.max(y))
+        target = self.transform(y)
+        weights = np.ones(len(y))
+        self.uses_priors_ = priors is not None and priors.weight(len(y)) > 0 and len(priors.y) > 0
+        if self.uses_priors_:
+            assert priors is not None
+            # Priors join on the task's own standardised scale, with a similarity input.
+            mu, sd = target.mean(), target.std() if len(target) > 1 and target.std() > 0 else 1.0
+            prior_target = mu + sd * priors.standardised()
+            X = np.vstack([np.column_stack([X, np.ones(len(X))]),
+                           np.column_stack([priors.X, priors.similarity])])
+            target = np.concatenate([target, prior_target])
+            weights = np.concatenate([weights, priors.weight(len(y)) * priors.similarity])
+            keep = weights > 0
+            X, target, weights = X[keep], target[keep], weights[keep]
+        self.forest_ = RandomForestRegressor(
+            n_estimators=self.n_trees, min_samples_leaf=self.min_samples_leaf,
+            max_features=self.max_features, bootstrap=self.bootstrap and len(target) > 1,
+            random_state=self.seed, n_jobs=1)
+        Xi = impute_inactive(X)
+        self.forest_.fit(Xi, target, sample_weight=weights)
+        self._leaf_stats(Xi, target, weights)
+        self.y_train_ = target[: len(y)]
+        return self
+
+    def _leaf_stats(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
+        """Weighted mean and variance of the (in-bag) targets in every leaf of every tree."""
+        self.leaf_mean_: list[np.ndarray] = []
+        self.leaf_var_: list[np.ndarray] = []
+        n = len(y)
+        samples = (self.forest_.estimators_samples_ if self.forest_.bootstrap
+                   else [np.arange(n)] * len(self.forest_.estimators_))
+        for tree, idx in zip(self.forest_.estimators_, samples):
+            if self.forest_.bootstrap:  # estimators_samples_ lists each drawn row once per draw
+                counts = np.bincount(idx, minlength=n).astype(float)
+            else:
+                counts = np.ones(n)
+            sw = counts * w
+            leaves = tree.apply(_as_tree_input(X), check_input=False)
+            n_nodes = tree.tree_.node_count
+            wsum = np.bincount(leaves, weights=sw, minlength=n_nodes)
+            s1 = np.bincount(leaves, weights=sw * y, minlength=n_nodes)
+            s2 = np.bincount(leaves, weights=sw * y * y, minlength=n_nodes)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(wsum > 0, s1 / wsum, 0.0)
+                var = np.where(wsum > 0, s2 / wsum - mean ** 2, 0.0)
+            self.leaf_mean_.append(mean)
+            self.leaf_var_.append(np.maximum(var, 0.0))
+
+    # -------------------------------------------------------------- predict
+    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and variance of the modelled cost at vector forms ``X``."""
+        X = np.atleast_2d(np.asarray(X, dtype=float))
+        if getattr(self, "uses_priors_", False):
+            X = np.column_stack([X, np.ones(len(X))])
+        Xi = _as_tree_input(impute_inactive(X))
+        leaves = [tree.apply(Xi, check_input=False) for tree in self.forest_.estimators_]
+        means = np.column_stack([m[leaf] for m, leaf in zip(self.leaf_mean_, leaves)])
+        vars_ = np.column_stack([v[leaf] for v, leaf in zip(self.leaf_var_, leaves)])
+        mean = means.mean(axis=1)
+        var = np.maximum((vars_ + means ** 2).mean(axis=1) - mean ** 2, 0.0)
+        return mean, var

@@ -1,0 +1,302 @@
+"""``metaknow.tune``: warm-started Bayesian optimisation of one space on one dataset.
+
+A trial is evaluated exactly as the repository evaluates a configuration
+(:func:`metaknow.evaluation.evaluate_fold` on the folds of a
+:class:`~metaknow.evaluation.Protocol`), fold by fold so the intensifier can drop a
+clearly worse challenger early. The initial design is metaknow's recommendation for the
+dataset (``warm_start`` configurations), explicit ``warm_start_configs``, or a Sobol
+design. With ``out``, every trial is written as it finishes and a rerun with the same
+folder resumes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from metaknow.bo.history import RunHistory, Trial, read_json, write_json_atomic
+from metaknow.bo.initial_design import (SobolDesign, WarmStartDesign, default_size,
+                                        recommended_configs)
+from metaknow.bo.intensifier import FoldRace
+from metaknow.bo.optimizer import Optimizer
+from metaknow.bo.runner import Evaluation, SerialRunner, ThreadRunner
+from metaknow.dataset import Dataset, load_dataset
+from metaknow.evaluation import (METRICS, PRIMARY_METRIC, Protocol, evaluate_fold,
+                                 higher_is_better, make_splits, split_repeats)
+from metaknow.exceptions import MetaknowError, TuneError
+from metaknow.space import Configuration, SearchSpace
+from metaknow.spaces import get_algorithm, get_space, make_pipeline
+
+__all__ = ["tune", "TuneResult", "FoldObjective"]
+
+RUN_FILE = "run.json"
+BEST_FILE = "best_config.json"
+
+
+@dataclass
+class TuneResult:
+    """What :func:`tune` returns.
+
+    Attributes
+    ----------
+    best_config : dict
+        The incumbent configuration (value form).
+    best_score : float
+        Its mean cross-validated ``metric``.
+    metric : str
+    space : str
+        ``name/task`` key of the space tuned.
+    history : DataFrame
+        One row per trial (``score`` column in metric units, ``best_score`` so far).
+    model : estimator or None
+        The best configuration's pipeline refitted on all rows (``refit=True``).
+    interrupted : bool
+        The run was stopped by Ctrl-C (rerun with the same ``out`` to resume).
+    notes : list of str
+        What happened on the way (e.g. no recommender available, cold start used).
+    """
+
+    best_config: Configuration
+    best_score: float
+    metric: str
+    space: str
+    history: pd.DataFrame
+    model: Any = None
+    interrupted: bool = False
+    out: str | None = None
+    notes: list[str] = field(default_factory=list)
+    overhead: float = 0.0
+
+
+class FoldObjective:
+    """Cost of a configuration on one fold: ``evaluate_fold`` of the repository protocol.
+
+    Picklable (module-level class) so it can run in worker processes.
+    """
+
+    def __init__(self, algorithm: str, dataset: Dataset, splits: Sequence[tuple[int, Any, Any]],
+                 metric: str, seed: int = 0, time_limit: float | None = None) -> None:
+        self.algorithm = algorithm
+        self.dataset = dataset
+        self.splits = list(splits)
+        self.repeats = split_repeats(self.splits)
+        self.metric = metric
+        self.sign = -1.0 if higher_is_better(metric) else 1.0
+        self.seed = seed
+        self.time_limit = time_limit
+
+    @property
+    def n_folds(self) -> int:
+        return len(self.splits)
+
+    def __call__(self, config: Configuration, fold: int) -> Evaluation:
+        number, train, test = self.splits[fold]
+        result = evaluate_fold(self.algorithm, config, self.dataset, train, test, seed=self.seed,
+                               fold=number, repeat=self.repeats[fold], time_limit=self.time_limit)
+        if result.status != "ok":
+            return Evaluation(math.inf, result.status, result.error or result.status)
+        value = result.metrics.get(self.metric, math.nan)
+        if not math.isfinite(value):
+            return Evaluation(math.inf, "crash", f"{self.metric} is undefined on fold {fold}")
+        return Evaluation(self.sign * value, "ok", "", dict(result.metrics))
+
+
+def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budget: int | None = 50,
+         warm_start: int = 10, warm_start_configs: Sequence[Mapping[str, Any]] | None = None,
+         metric: str | None = None, cv: int | Protocol = 5, n_jobs: int = 1,
+         time_limit: float | None = None, wall_time: float | None = None,
+         out: str | os.PathLike[str] | None = None, seed: int = 0,
+         repository: Any = "bundled", use_priors: bool = False, refit: bool = True,
+         task: str | None = None,
+         callback: Callable[[Trial, Optimizer], None] | None = None) -> TuneResult:
+    """Tune ``space`` on a dataset with warm-started random-forest Bayesian optimisation.
+
+    Parameters
+    ----------
+    data : path, DataFrame, (X, y), Dataset or ``"sklearn:NAME"``
+        Anything :func:`metaknow.load_dataset` reads.
+    target : str, optional
+        Target column (files and DataFrames).
+    space : str
+        Registered space name (``"lightgbm"``...).
+    budget : int
+        Total number of trials (resumed trials count).
+    warm_start : int
+        Number of recommended configurations to start from (0 = cold start, Sobol).
+    warm_start_configs : list of dict, optional
+        Explicit starting configurations (skips the recommender).
+    metric : str, optional
+        Metric to optimise; default ROC AUC (classification) / R² (regression).
+    cv : int or Protocol
+        Folds of the evaluation protocol (seeded with ``seed``).
+    n_jobs : int
+        Trials evaluated in parallel.
+    time_limit : float, optional
+        Seconds per fold; a fold past it is stopped and the trial recorded as a timeout.
+    wall_time : float, optional
+        Seconds for the whole run.
+    out : path, optional
+        Output folder: ``history.jsonl``, ``run.json``, ``best_config.json``. Resumes
+        when it already holds this run.
+    seed : int
+    repository : str or RepositoryView
+        Where recommendations (and priors) come from.
+    use_priors : bool
+        Feed the nearest tasks' prior evaluations to the surrogate (see :mod:`metaknow.bo.priors`).
+    refit : bool
+        Refit the best configuration on all rows (``result.model``).
+
+    Returns
+    -------
+    TuneResult
+
+    Raises
+    ------
+    TuneError, DataError, SpaceError
+        One-line messages naming the problem (bad budget, unusable folder...).
+    """
+    if budget is None and wall_time is None:
+        raise TuneError("give a budget (number of trials) and/or a wall time")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, np.integer))
+                               or budget < 1):
+        raise TuneError(f"the budget must be a positive number of trials, got {budget!r}")
+    if isinstance(warm_start, bool) or not isinstance(warm_start, (int, np.integer)) or warm_start < 0:
+        raise TuneError(f"warm_start must be a number of configurations >= 0, got {warm_start!r}")
+    dataset = load_dataset(data, target=target, task=task)
+    the_space = get_space(space, dataset.task)
+    metric = metric or PRIMARY_METRIC[dataset.task]
+    if metric not in METRICS[dataset.task]:
+        raise TuneError(f"unknown {dataset.task} metric {metric!r}; choose from "
+                        f"{', '.join(METRICS[dataset.task])}")
+    protocol = cv if isinstance(cv, Protocol) else Protocol(n_splits=_int(cv, "cv"), seed=seed)
+    splits = make_splits(dataset, protocol)
+    notes: list[str] = []
+    settings = {"data": dataset.content_hash(), "space": the_space.key,
+                "space_version": the_space.version, "metric": metric,
+                "protocol": protocol.to_dict(), "seed": seed}
+    run = _load_run(out, settings)
+    if run is not None:
+        starts, prior_tasks = run["warm_start_configs"], run.get("prior_tasks", [])
+        notes.extend(run.get("notes", []))
+    else:
+        starts, prior_tasks = _warm_start(dataset, the_space, warm_start, warm_start_configs,
+                                          repository, notes)
+        if out is not None:
+            Path(out).mkdir(parents=True, exist_ok=True)
+            write_json_atomic(Path(out) / RUN_FILE, {**settings, "warm_start_configs": starts,
+                                                      "prior_tasks": prior_tasks, "notes": notes})
+    design = (WarmStartDesign(starts, n_min=min(3, len(starts))) if starts
+              else SobolDesign(default_size(the_space, budget)))
+    priors = _priors(use_priors, prior_tasks, the_space, repository, notes)
+    history = RunHistory(out)
+    optimizer = Optimizer(the_space, seed=seed, initial_design=design, priors=priors,
+                          history=history, budget_hint=budget, intensifier=FoldRace())
+    objective = FoldObjective(the_space.name, dataset, splits, metric, seed, time_limit)
+    runner = SerialRunner() if n_jobs == 1 else ThreadRunner(_int(n_jobs, "n_jobs"))
+    result = optimizer.optimize(objective, budget, wall_time=wall_time, n_jobs=n_jobs,
+                                n_folds=objective.n_folds, callback=callback, runner=runner)
+    inc = optimizer.incumbent
+    if inc is None:
+        raise TuneError("no configuration finished every fold; see the history for the errors"
+                        + (f" in {out}" if out else ""))
+    sign = objective.sign
+    best_score = sign * inc.cost
+    if out is not None:
+        write_json_atomic(Path(out) / BEST_FILE, {"space": the_space.key, "metric": metric,
+                                                  "score": best_score, "trial": inc.trial_id,
+                                                  "config": inc.config})
+    model = _refit(the_space, inc.config, dataset, seed) if refit else None
+    return TuneResult(inc.config, best_score, metric, the_space.key,
+                      history_frame(history, sign, metric), model, result.interrupted,
+                      None if out is None else str(out), notes, result.overhead)
+
+
+def history_frame(history: RunHistory, sign: float, metric: str) -> pd.DataFrame:
+    """The history as a DataFrame with scores in metric units."""
+    frame = history.to_frame()
+    if len(frame):
+        cost = frame["cost"].where(np.isfinite(frame["cost"]))
+        best = frame.pop("best_cost")
+        frame.insert(1, "score", sign * cost)
+        frame.insert(2, "best_score", sign * best.where(np.isfinite(best)))
+        frame.attrs["metric"] = metric
+    return frame
+
+
+def _int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise TuneError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _load_run(out: Any, settings: dict[str, Any]) -> dict[str, Any] | None:
+    if out is None or not (Path(out) / RUN_FILE).exists():
+        return None
+    run = read_json(Path(out) / RUN_FILE)
+    for key, value in settings.items():
+        if run.get(key) != json_ready(value):
+            raise TuneError(f"{out} holds a different run ({key} differs: {run.get(key)!r} vs "
+                            f"{json_ready(value)!r}); choose another output folder")
+    return run
+
+
+def json_ready(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value))
+
+
+def _warm_start(dataset: Dataset, space: SearchSpace, k: int,
+                explicit: Sequence[Mapping[str, Any]] | None, repository: Any,
+                notes: list[str]) -> tuple[list[Configuration], list[list[Any]]]:
+    if explicit is not None:
+        configs = WarmStartDesign(explicit, n_min=0, strict=True).configs(space, 0)
+        return [c for c, _ in configs], []
+    if k == 0:
+        return [], []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            configs, rec = recommended_configs(dataset, space, k, repository)
+    except MetaknowError as exc:
+        notes.append(f"no warm start ({exc}); started from a Sobol design")
+        return [], []
+    tasks = [[t.task_id, float(t.similarity)] for t in getattr(rec, "nearest_tasks", [])]
+    notes.append(f"warm start: {len(configs)} configurations recommended "
+                 f"({getattr(rec, 'strategy', '?')} strategy)")
+    return configs, tasks
+
+
+def _priors(use: bool, tasks: list[list[Any]], space: SearchSpace, repository: Any,
+            notes: list[str]) -> Any:
+    if not use:
+        return None
+    if not tasks:
+        notes.append("priors requested but no nearest tasks are known; surrogate starts empty")
+        return None
+    from metaknow.bo.priors import priors_from_view
+    from metaknow.recommend import open_view
+
+    try:
+        view = open_view(repository, space.name, space.task, None)
+    except MetaknowError as exc:
+        notes.append(f"priors unavailable ({exc})")
+        return None
+    return priors_from_view(view, space, [t for t, _ in tasks], [s for _, s in tasks])
+
+
+def _refit(space: SearchSpace, config: Configuration, dataset: Dataset, seed: int) -> Any:
+    model = make_pipeline(get_algorithm(space.name), config, dataset.task,
+                          dataset.numeric_columns, dataset.categorical_columns, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = np.asarray(dataset.y.astype(object)) if dataset.task == "classification" else dataset.y
+        model.fit(dataset.X, y)
+    return model
