@@ -113,6 +113,10 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
     """Recommend from an open view for known meta-features (the step after extraction)."""
     name = DEFAULT_STRATEGY if strategy is None else strategy
     recommender = recommender if recommender is not None else get_recommender(name)
+    shared = set(metafeatures.index) & set(map(str, view.metafeatures.columns))
+    if not shared:
+        raise RecommendError("the dataset's meta-features and the repository's have no name in "
+                             "common (extracted with other groups or another extractor?)")
     distance = TaskDistance().fit(view)
     same = _same_tasks(view, distance, metafeatures, dataset)
     excluded = [] if include_self else same
@@ -160,16 +164,27 @@ def open_view(repository: str | RepositoryView, space: str, task: str, metric: s
             view = RepositoryView(view.performance[keep], view.metafeatures, view.configurations,
                                   view.metric, view.tasks, view.defaults)
     else:
-        try:
-            from repository.named import open_repository
-        except ImportError:
-            raise RepositoryError("the repository store is not available in this installation") from None
-        store = open_repository(repository)
+        store = _open_store(repository)
         view = store.view(space=space, task_type=task, metric=metric, metafeatures="metaknow")
     perf = view.performance.dropna(how="all")
     if perf.shape[0] == 0 or perf.shape[1] == 0:
         raise RepositoryError(f"the repository has no {task} evaluations of space {space!r}")
     return view
+
+
+def _open_store(repository: str) -> Any:
+    try:
+        from repository.named import open_repository
+    except ImportError:  # named repositories not installed: a plain store path still works
+        from pathlib import Path
+
+        from repository.store import Store
+
+        if repository in ("bundled", "openml100") and not Path(repository).exists():
+            raise RepositoryError(f"the {repository!r} repository is not available in this "
+                                  "installation") from None
+        return Store.open(repository, readonly=True)
+    return open_repository(repository)
 
 
 def _extract(dataset: Dataset | None, groups: Iterable[str] | None, seed: int) -> pd.Series:

@@ -34,7 +34,6 @@ class NearestTasks(Recommender):
     """
 
     name = "nearest_tasks"
-    handles_exclusion = True
 
     def __init__(self, *, n_neighbors: int = 5, learn_weights: bool = True, seed: int = 0) -> None:
         self.n_neighbors = n_neighbors
