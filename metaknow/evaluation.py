@@ -30,7 +30,7 @@ from metaknow.spaces import get_algorithm, make_pipeline
 from metaknow.spaces.algorithm import Algorithm
 
 __all__ = ["METRICS", "PRIMARY_METRIC", "higher_is_better", "Protocol", "make_splits",
-           "split_repeats", "subsample_rows", "FoldResult", "evaluate_fold", "evaluate",
+           "split_repeats", "subsample_rows", "splits_to_assignment", "assignment_to_splits", "FoldResult", "evaluate_fold", "evaluate",
            "score_predictions"]
 
 METRICS: dict[str, tuple[str, ...]] = {
@@ -298,7 +298,10 @@ def _class_scores(model: Any, X: Any, n_classes: int) -> tuple[np.ndarray, bool]
             raw = np.column_stack([-raw, raw])
         probabilistic, fill = False, float(raw.min()) - 1.0
     full = np.full((raw.shape[0], n_classes), fill)
-    full[:, trained] = raw
+    if len(trained) == 1:  # a training fold with one class: it gets all the mass
+        full[:, trained[0]] = 1.0 if probabilistic else fill + 1.0
+    else:
+        full[:, trained] = raw
     return full, probabilistic
 
 
@@ -377,3 +380,19 @@ def mean_metrics(results: Sequence[FoldResult]) -> dict[str, float]:
     ok = [r for r in results if r.ok]
     names = sorted({m for r in ok for m in r.metrics})
     return {m: float(np.nanmean([r.metrics.get(m, math.nan) for r in ok])) for m in names}
+
+
+def assignment_to_splits(assignment: Sequence[int], n_rows: int
+                         ) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Inverse of :func:`splits_to_assignment`: the splits a stored assignment encodes."""
+    arr = np.asarray(assignment, dtype=np.int64)
+    if n_rows <= 0 or len(arr) % n_rows:
+        raise DataError(f"a split assignment of length {len(arr)} does not fit {n_rows} rows")
+    out: list[tuple[int, np.ndarray, np.ndarray]] = []
+    for rep in range(len(arr) // n_rows):
+        part = arr[rep * n_rows:(rep + 1) * n_rows]
+        used = part >= 0
+        for fold in np.unique(part[used]):
+            out.append((int(fold), np.flatnonzero(used & (part != fold)),
+                        np.flatnonzero(part == fold)))
+    return out
