@@ -184,3 +184,25 @@ def export_records(path: str | Path, qualities: str | Path | None = None,
     """Records of an export file (see :class:`OpenMLExport`)."""
     export = OpenMLExport(path, qualities)
     return export.records(mapper or RunMapper(export.header.flow_id))
+
+
+def ingest_export(store: Any, path: str | Path, qualities: str | Path | None = None
+                  ) -> dict[str, Any]:
+    """Import an export file into ``store`` in one transaction; returns a summary.
+
+    The summary holds the flow, the space, counts written per record kind, the runs
+    skipped by reason, and the tasks that had no qualities.
+    """
+    export = OpenMLExport(path, qualities)
+    mapper = RunMapper(export.header.flow_id)
+    records = list(export.records(mapper))
+    summary: dict[str, Any] = {
+        "flow_id": export.header.flow_id, "space": mapper.space.key, "runs": len(export.runs),
+        "skipped": dict(mapper.skipped), "tasks_without_qualities": export.tasks_without_qualities,
+    }
+    provenance = {"what": "import openml-export",
+                  "details": {"file": str(Path(path).resolve()),
+                              "qualities": None if qualities is None else str(Path(qualities).resolve()),
+                              "header": dict(export.header.extra), **summary}}
+    summary["written"] = store.ingest(records, provenance=provenance)
+    return summary
