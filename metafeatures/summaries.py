@@ -1,0 +1,93 @@
+"""Summaries of per-attribute values (min, quartiles, max, mean, sd), OpenML style.
+
+OpenML summarises per-attribute statistics with Apache Commons Math's
+``DescriptiveStatistics``; the functions here reproduce its conventions exactly:
+
+* quartiles use the Commons "legacy" percentile estimator (Hyndman & Fan type 6):
+  position ``p (n + 1)``, clamped to the first / last order statistic, linear
+  interpolation in between;
+* the standard deviation is the sample one (``n - 1``), 0 for a single value;
+* every statistic of an empty set is NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["percentile", "summarise", "SUMMARY_STATS", "summary_names", "column_moments"]
+
+#: summary statistic -> its name prefix in OpenML's quality names.
+SUMMARY_STATS: dict[str, str] = {
+    "min": "Min", "q1": "Quartile1", "q2": "Quartile2", "q3": "Quartile3",
+    "max": "Max", "mean": "Mean", "sd": "StdDev",
+}
+
+
+def percentile(values: np.ndarray, p: float) -> float:
+    """The ``p``-th percentile (0 < p <= 100) as Commons Math computes it (type 6)."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    if n == 0:
+        return float("nan")
+    if n == 1:
+        return float(x[0])
+    pos = p * (n + 1) / 100.0
+    if pos < 1:
+        return float(x[0])
+    if pos >= n:
+        return float(x[-1])
+    lower = int(np.floor(pos))
+    frac = pos - lower
+    return float(x[lower - 1] + frac * (x[lower] - x[lower - 1]))
+
+
+def summarise(values: np.ndarray) -> dict[str, float]:
+    """min, q1, q2, q3, max, mean and sd of ``values`` (non-finite values ignored)."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return {k: float("nan") for k in SUMMARY_STATS}
+    return {
+        "min": float(x.min()), "q1": percentile(x, 25), "q2": percentile(x, 50),
+        "q3": percentile(x, 75), "max": float(x.max()), "mean": float(x.mean()),
+        "sd": float(x.std(ddof=1)) if x.size > 1 else 0.0,
+    }
+
+
+def summary_names(template: str, stats: tuple[str, ...] = tuple(SUMMARY_STATS)) -> list[str]:
+    """Names for a summary: ``template`` holds ``{stat}`` (e.g. "{stat}SkewnessOfNumericAtts")."""
+    return [template.format(stat=SUMMARY_STATS[s]) for s in stats]
+
+
+def summary_values(template: str, values: np.ndarray) -> dict[str, float]:
+    """``summarise(values)`` keyed by the names ``summary_names(template)`` gives."""
+    return {template.format(stat=SUMMARY_STATS[k]): v for k, v in summarise(values).items()}
+
+
+def column_moments(X: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-column count, mean, sample sd, skewness and excess kurtosis, ignoring NaN.
+
+    Skewness and kurtosis are the bias-corrected sample estimators of Commons Math
+    (``DescriptiveStatistics.getSkewness`` / ``getKurtosis``, the same as Excel's
+    SKEW and KURT): skewness needs 3 values, kurtosis 4 (NaN otherwise), and both are 0
+    for a (near-)constant column (variance below 1e-19).
+    """
+    X = np.asarray(X, dtype=float)
+    present = ~np.isnan(X)
+    n = present.sum(axis=0).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(present, X, 0.0).sum(axis=0) / n
+        d = np.where(present, X - mean, 0.0)
+        m2 = (d * d).sum(axis=0)
+        m3 = (d ** 3).sum(axis=0)
+        m4 = (d ** 4).sum(axis=0)
+        var = m2 / (n - 1)
+        sd = np.where(n > 1, np.sqrt(var), np.where(n == 1, 0.0, np.nan))
+        tiny = var < 1e-19
+        skew = n / ((n - 1) * (n - 2)) * m3 / var ** 1.5
+        skew = np.where(n < 3, np.nan, np.where(tiny, 0.0, skew))
+        kurt = (n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * m4 / var ** 2
+                - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
+        kurt = np.where(n < 4, np.nan, np.where(tiny, 0.0, kurt))
+    mean = np.where(n > 0, mean, np.nan)
+    return {"n": n, "mean": mean, "sd": sd, "skewness": skew, "kurtosis": kurt}
