@@ -58,7 +58,8 @@ class NearestPortfolio(NearestTasks):
         n_similar = sum(nb.distance <= self.distance_.typical_gap(j)
                         for j, nb in enumerate(neigh, start=1))
         if not neigh or self.distance_.is_far(neigh[0].distance):
-            return uniform, neigh, "global portfolio (the new task is far from every prior task)"
+            # no neighbour is evidence for anything: the global portfolio alone
+            return uniform, [], "global portfolio (the new task is far from every prior task)"
         g = self.global_weight + (1 - self.global_weight) * (1 - n_similar / len(neigh))
         local = local / local.sum()
         note = ("similarity-weighted best of the nearest tasks" if n_similar == len(neigh) else
@@ -67,4 +68,6 @@ class NearestPortfolio(NearestTasks):
 
     def _pool(self, neigh: list[NeighbourTask]) -> np.ndarray | None:
         rows = [self.row_[nb.task_id] for nb in neigh]
+        if not rows:
+            return self.portfolio_
         return np.unique(np.concatenate([self.portfolio_, self.task_top_[rows].ravel()]))
