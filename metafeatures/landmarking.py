@@ -71,6 +71,8 @@ class Landmarker:
         One line: the learner, for the definitions table.
     openml : bool
         Whether the outputs are OpenML data qualities (OpenML's definition).
+    key : str, optional
+        Landmarkers with the same key are the same learner: cross-validated once.
     """
 
     name: str
@@ -79,6 +81,7 @@ class Landmarker:
     folds: int
     description: str
     openml: bool = False
+    key: str | None = None
 
     @property
     def scores(self) -> dict[str, str]:
@@ -88,8 +91,8 @@ class Landmarker:
         return [self.name + s for s in self.scores]
 
 
-def _c(name, make, description, openml=True, folds=OPENML_FOLDS) -> Landmarker:
-    return Landmarker(name, make, "classification", folds, description, openml)
+def _c(name, make, description, openml=True, folds=OPENML_FOLDS, key=None) -> Landmarker:
+    return Landmarker(name, make, "classification", folds, description, openml, key)
 
 
 def _r(name, make, description) -> Landmarker:
@@ -102,27 +105,46 @@ def _tree_regressor(depth: int | None) -> Callable[[int], Learner]:
         impute=False)
 
 
+#: Weka defaults behind most of OpenML's published tree and CFS landmarkers (see the
+#: module docstring): J48 at confidence 0.25, REPTree and RandomTree unlimited in depth,
+#: AttributeSelectedClassifier = CFS + best-first + J48.
+_J48_DEFAULT = 0.25
+
 #: Every landmarker, in output order. Adding one = one line.
 LANDMARKERS: list[Landmarker] = [
     _c("DecisionStump", lambda s: DecisionStump(), "Weka DecisionStump (entropy, missing branch)"),
     _c("NaiveBayes", lambda s: NaiveBayes(), "Weka NaiveBayes (Gaussian numeric, Laplace nominal)"),
     _c("kNN1N", lambda s: OneNearestNeighbour(), "Weka IBk, k=1 (normalised Euclidean distance)"),
-    _c("J48.00001.", lambda s: PrunedC45(0.00001, s), "Weka J48 -C 0.00001 (C4.5 pruned, CF 1e-5)"),
-    _c("J48.0001.", lambda s: PrunedC45(0.0001, s), "Weka J48 -C 0.0001 (C4.5 pruned, CF 1e-4)"),
-    _c("J48.001.", lambda s: PrunedC45(0.001, s), "Weka J48 -C 0.001 (C4.5 pruned, CF 1e-3)"),
-    _c("REPTreeDepth1", lambda s: ReducedErrorTree(1, s), "Weka REPTree -L 1 (reduced-error pruned)"),
-    _c("REPTreeDepth2", lambda s: ReducedErrorTree(2, s), "Weka REPTree -L 2 (reduced-error pruned)"),
-    _c("REPTreeDepth3", lambda s: ReducedErrorTree(3, s), "Weka REPTree -L 3 (reduced-error pruned)"),
-    _c("RandomTreeDepth1", lambda s: RandomDepthTree(1, s), "Weka RandomTree -depth 1"),
-    _c("RandomTreeDepth2", lambda s: RandomDepthTree(2, s), "Weka RandomTree -depth 2"),
-    _c("RandomTreeDepth3", lambda s: RandomDepthTree(3, s), "Weka RandomTree -depth 3"),
-    _c("CfsSubsetEval_DecisionStump", lambda s: AttributeSelected(DecisionStump),
-       "DecisionStump on the CFS-selected attributes (best-first)"),
-    _c("CfsSubsetEval_NaiveBayes", lambda s: AttributeSelected(NaiveBayes),
-       "NaiveBayes on the CFS-selected attributes (best-first)"),
-    _c("CfsSubsetEval_kNN1N", lambda s: AttributeSelected(OneNearestNeighbour),
-       "1-NN on the CFS-selected attributes (best-first)"),
-    _c("LinearDiscriminant", lambda s: EncodedEstimator(LinearDiscriminantAnalysis),
+    # OpenML's published values: the options were lost, Weka defaults ran (module docstring)
+    *[_c(f"J48.{cf}.", lambda s: PrunedC45(_J48_DEFAULT, s),
+         "Weka J48 with default options (C4.5, CF 0.25) as OpenML publishes it", key="J48")
+      for cf in ("00001", "0001", "001")],
+    *[_c(f"REPTreeDepth{d}", lambda s: ReducedErrorTree(None, s),
+         "Weka REPTree with default options (no depth limit) as OpenML publishes it",
+         key="REPTree") for d in (1, 2, 3)],
+    *[_c(f"RandomTreeDepth{d}", lambda s: RandomDepthTree(None, s),
+         "Weka RandomTree with default options (no depth limit) as OpenML publishes it",
+         key="RandomTree") for d in (1, 2, 3)],
+    *[_c(f"CfsSubsetEval_{name}", lambda s: AttributeSelected(lambda: PrunedC45(_J48_DEFAULT, s)),
+         "J48 (CF 0.25) on CFS-selected attributes: AttributeSelectedClassifier defaults, "
+         "as OpenML publishes it", key="CfsJ48") for name in ("DecisionStump", "NaiveBayes", "kNN1N")],
+    # the definitions those OpenML names intend, under our own names
+    *[_c(f"J48Cf{cf}", lambda s, c=float("0." + cf): PrunedC45(c, s),
+         f"C4.5 pruned at confidence 0.{cf} (J48 -C 0.{cf})", openml=False)
+      for cf in ("00001", "0001", "001")],
+    *[_c(f"REPTreeMaxDepth{d}", lambda s, d=d: ReducedErrorTree(d, s),
+         f"reduced-error-pruned tree of depth <= {d} (REPTree -L {d})", openml=False)
+      for d in (1, 2, 3)],
+    *[_c(f"RandomTreeMaxDepth{d}", lambda s, d=d: RandomDepthTree(d, s),
+         f"random tree of depth <= {d} (RandomTree -depth {d})", openml=False) for d in (1, 2, 3)],
+    _c("CfsDecisionStump", lambda s: AttributeSelected(DecisionStump),
+       "DecisionStump on the CFS-selected attributes (best-first)", openml=False),
+    _c("CfsNaiveBayes", lambda s: AttributeSelected(NaiveBayes),
+       "NaiveBayes on the CFS-selected attributes (best-first)", openml=False),
+    _c("CfskNN1N", lambda s: AttributeSelected(OneNearestNeighbour),
+       "1-NN on the CFS-selected attributes (best-first)", openml=False),
+    # pymfe-style landmarkers, 10 folds
+    _c("LinearDiscriminant", lambda s: EncodedEstimator(lambda: LinearDiscriminantAnalysis(solver="lsqr")),
        "linear discriminant analysis (one-hot, mean-imputed)", False, DEFAULT_FOLDS),
     _c("BestNode", lambda s: NodeLearner("best", s),
        "pymfe best node: depth-1 CART (Gini) on all attributes", False, DEFAULT_FOLDS),
@@ -169,6 +191,7 @@ def compute(ctx, landmarkers: list[Landmarker] | None = None) -> dict[str, float
     task = "classification" if n_classes else "regression"
     out: dict[str, float] = {}
     fold_cache: dict[int, list] = {}
+    done: dict[tuple[str, int], dict[str, float]] = {}  # (key, folds) -> scores
     for lm in landmarkers or LANDMARKERS:
         names = lm.output_names()
         if lm.task != task:
@@ -177,7 +200,15 @@ def compute(ctx, landmarkers: list[Landmarker] | None = None) -> dict[str, float
         try:
             if lm.folds not in fold_cache:
                 fold_cache[lm.folds] = cv_folds(y, lm.folds, ctx.seed, stratified=n_classes > 0)
-            out.update(evaluate(lm, table, y, n_classes, ctx.seed, fold_cache[lm.folds]))
+            shared = (lm.key, lm.folds) if lm.key else None
+            if shared in done:
+                scores = done[shared]
+            else:
+                values = evaluate(lm, table, y, n_classes, ctx.seed, fold_cache[lm.folds])
+                scores = {k[len(lm.name):]: v for k, v in values.items()}
+                if shared:
+                    done[shared] = scores
+            out.update({lm.name + k: v for k, v in scores.items()})
         except Exception as exc:  # one learner failing must not stop the others
             warnings.warn(f"landmarker {lm.name} failed ({type(exc).__name__}: {exc}); "
                           "its values are NaN", MetaFeatureWarning, stacklevel=2)

@@ -18,7 +18,9 @@ Definition, after Weka's ``AttributeSelectedClassifier`` with ``CfsSubsetEval`` 
 
 from __future__ import annotations
 
+import hashlib
 import heapq
+from collections import OrderedDict
 from typing import Callable
 
 import numpy as np
@@ -27,7 +29,7 @@ from metafeatures.learners.base import Learner
 from metafeatures.learners.decision_stump import branch_entropy
 from metafeatures.learners.table import Table
 
-__all__ = ["mdl_cut_points", "discretise", "CfsSelector", "AttributeSelected"]
+__all__ = ["mdl_cut_points", "discretise", "CfsSelector", "select_attributes", "AttributeSelected"]
 
 
 def _entropy_bits(counts: np.ndarray) -> float:
@@ -161,6 +163,25 @@ class CfsSelector:
         return self
 
 
+_SELECTIONS: "OrderedDict[str, np.ndarray]" = OrderedDict()
+
+
+def select_attributes(table: Table, y: np.ndarray, n_classes: int) -> np.ndarray:
+    """CFS selection, memoised on the data (landmarkers wrapping different learners
+    around the same selection share it)."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in (table.numeric, table.codes, y):
+        h.update(np.ascontiguousarray(part).tobytes())
+        h.update(str(part.shape).encode())
+    h.update(str((table.n_levels, n_classes)).encode())
+    key = h.hexdigest()
+    if key not in _SELECTIONS:
+        _SELECTIONS[key] = CfsSelector().fit(table, y, n_classes).selected_
+        while len(_SELECTIONS) > 16:
+            _SELECTIONS.popitem(last=False)
+    return _SELECTIONS[key]
+
+
 class AttributeSelected(Learner):
     """A learner fitted on the attributes that :class:`CfsSelector` chooses.
 
@@ -174,10 +195,9 @@ class AttributeSelected(Learner):
         self.make_learner = make_learner
 
     def fit(self, table: Table, y: np.ndarray, n_classes: int) -> "AttributeSelected":
-        self.selector_ = CfsSelector().fit(table, y, n_classes)
-        self.learner_ = self.make_learner().fit(table.attributes(self.selector_.selected_),
-                                                y, n_classes)
+        self.selected_ = select_attributes(table, y, n_classes)
+        self.learner_ = self.make_learner().fit(table.attributes(self.selected_), y, n_classes)
         return self
 
     def predict(self, table: Table) -> np.ndarray:
-        return self.learner_.predict(table.attributes(self.selector_.selected_))
+        return self.learner_.predict(table.attributes(self.selected_))

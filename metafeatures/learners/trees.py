@@ -80,7 +80,8 @@ class ReducedErrorTree(_PrunedTree):
 
     Parameters
     ----------
-    max_depth : int
+    max_depth : int or None
+        None: unlimited (Weka's default).
     seed : int
         Seeds the grow/prune split and the tree.
     """
@@ -120,7 +121,8 @@ class RandomDepthTree(Learner):
 
     Parameters
     ----------
-    max_depth : int
+    max_depth : int or None
+        None: unlimited (Weka's default).
     seed : int
     """
 
