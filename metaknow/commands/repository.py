@@ -1,0 +1,201 @@
+"""``metaknow repository build | import | info | verify | export``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from metaknow.exceptions import RepositoryError
+
+HELP = "Build, import, inspect, verify and export repositories of prior evaluations."
+EXAMPLE = """Examples:
+  metaknow repository info                      # the bundled repository
+  metaknow repository build ../shared/data/corpus/manifest.csv --store my.sqlite \\
+      --spaces lightgbm random_forest --n-configs 16 --folds 3 --max-rows 2000 --n-jobs 2
+  metaknow repository build --bundled --n-jobs 1   # (re)build/resume the bundled default
+  metaknow repository import openml-export runs.arff.gz --qualities q.json.gz --store o.sqlite
+  metaknow repository verify --repository my.sqlite
+  metaknow repository export --repository my.sqlite --to exported/"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION")
+    b = sub.add_parser("build", help="evaluate a configuration design on datasets")
+    b.add_argument("data", nargs="*", help="folders, manifests (name,file,task,target) or data files")
+    b.add_argument("--store", help="repository file to create or extend")
+    b.add_argument("--spaces", nargs="+", default=["all"], help="algorithm names, or all")
+    b.add_argument("--task-types", nargs="+", default=["classification", "regression"],
+                   choices=["classification", "regression"])
+    b.add_argument("--n-configs", type=int, default=64, help="design size per space (default first)")
+    b.add_argument("--design-seed", type=int, default=0)
+    b.add_argument("--folds", type=int, default=5)
+    b.add_argument("--repeats", type=int, default=1)
+    b.add_argument("--seed", type=int, default=0, help="seeds subsample, splits and models")
+    b.add_argument("--max-rows", type=int, default=None, help="stratified subsample above this")
+    b.add_argument("--time-limit", type=float, default=None, help="seconds per fold")
+    b.add_argument("--memory-limit", type=int, default=None, help="MiB per worker process")
+    b.add_argument("--n-jobs", type=int, default=1, help="local worker processes")
+    b.add_argument("--scheduler", default=None, help="dask.distributed scheduler address")
+    b.add_argument("--source", default="local", help="source name of the tasks")
+    b.add_argument("--no-progress", action="store_true")
+    b.add_argument("--bundled", action="store_true",
+                   help="build/resume the bundled default into repository/bundled")
+    b.add_argument("--work", default="/work/bundled-build/work.sqlite",
+                   help="working store of --bundled (outside git)")
+    b.add_argument("--corpus", default=None, help="corpus folder for --bundled")
+    b.add_argument("--only", nargs="+", default=None, help="--bundled: only these algorithms")
+    b.add_argument("--metafeatures-only", action="store_true",
+                   help="--bundled: (re)compute repository/bundled/metafeatures.csv only")
+    b.set_defaults(_action=_build)
+
+    i = sub.add_parser("import", help="import published meta-data (OpenML, ASlib)")
+    isub = i.add_subparsers(dest="kind", metavar="KIND")
+    from repository.sources import available
+
+    for kind, module in available().items():
+        p = isub.add_parser(kind, help=module.IMPORT_HELP, description=module.IMPORT_HELP)
+        module.add_import_arguments(p)
+        p.add_argument("--store", required=True, help="repository file to create or extend")
+        p.set_defaults(_importer=module)
+    i.set_defaults(_action=_import)
+
+    for name, fn, help_ in (("info", _info, "summarise a repository"),
+                            ("verify", _verify, "check integrity and schema version")):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("--repository", default="bundled", help="a name (bundled) or a file")
+        if name == "info":
+            p.add_argument("--format", choices=["table", "json"], default="table")
+        else:
+            p.add_argument("--migrate", action="store_true", help="migrate an older schema")
+        p.set_defaults(_action=fn)
+
+    e = sub.add_parser("export", help="write the compact per-dataset files of a repository")
+    e.add_argument("--repository", default="bundled")
+    e.add_argument("--to", required=True, help="output folder")
+    e.set_defaults(_action=_export)
+
+
+def run(args: argparse.Namespace) -> int:
+    if getattr(args, "_action", None) is None:
+        raise RepositoryError("name an action: build, import, info, verify or export")
+    return int(args._action(args) or 0)
+
+
+# ------------------------------------------------------------------ actions
+def _build(args: argparse.Namespace) -> int:
+    from metaknow.evaluation import Protocol
+    from repository.builders import bundled
+    from repository.builders.local import LocalBuilder, collect_datasets
+    from repository.store import Store
+
+    if args.bundled:
+        corpus = Path(args.corpus) if args.corpus else bundled.default_corpus()
+        if args.metafeatures_only:
+            n = bundled.compute_metafeatures(corpus, log=_log)
+            print(f"wrote meta-features of {n} tasks to {bundled.BUNDLED_DIR / 'metafeatures.csv'}")
+            return 0
+        bundled.build_bundled(corpus, args.work, n_jobs=args.n_jobs, scheduler=args.scheduler,
+                              progress=not args.no_progress, only=args.only, log=_log)
+        return 0
+    if not args.data:
+        raise RepositoryError("name the datasets to build from (folders, manifests or files)")
+    if not args.store:
+        raise RepositoryError("--store PATH is required (the repository file to fill)")
+    protocol = Protocol(n_splits=args.folds, n_repeats=args.repeats, seed=args.seed,
+                        max_rows=args.max_rows, time_limit=args.time_limit)
+    datasets = collect_datasets(args.data)
+    store = Store.create(args.store, exist_ok=True)
+    try:
+        builder = LocalBuilder(store, protocol, source=args.source, n_jobs=args.n_jobs,
+                               scheduler=args.scheduler, memory_limit_mb=args.memory_limit,
+                               progress=not args.no_progress)
+        spaces: Any = "all" if args.spaces == ["all"] else args.spaces
+        summary = builder.build(datasets, spaces, args.n_configs, args.design_seed,
+                                task_types=args.task_types)
+    finally:
+        store.close()
+    print(f"evaluated {summary.evaluated} folds ({summary.already_done} already stored); "
+          f"failures {summary.failures or 'none'}; skipped {len(summary.skipped)} dataset(s)")
+    for name, reason in summary.skipped.items():
+        print(f"  skipped {name}: {reason}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from repository.store import Store
+
+    if getattr(args, "_importer", None) is None:
+        from repository.sources import SOURCES
+
+        raise RepositoryError("name what to import: " + ", ".join(SOURCES))
+    store = Store.create(args.store, exist_ok=True)
+    try:
+        counts = args._importer.import_into(store, args)
+    finally:
+        store.close()
+    print("imported " + ", ".join(f"{v} {k}" for k, v in dict(counts).items()))
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from repository.named import open_repository
+
+    with open_repository(args.repository) as store:
+        info = store.info()
+    if args.format == "json":
+        print(json.dumps(info, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{info['path']}[/bold] (schema {info['schema_version']})")
+    console.print(f"tasks: {info['tasks']} ({', '.join(f'{k}: {v}' for k, v in info['tasks_by_source'].items())}); "
+                  f"configurations: {info['configurations']}; evaluations: {info['evaluations']}; "
+                  f"skipped datasets: {info['skipped']}")
+    table = Table("space", "version", "tasks", "configs", "evaluations", "ok", "crash",
+                  "timeout", "memout")
+    for s in info["spaces"]:
+        table.add_row(s["space"], str(s["version"]), str(s["tasks"]), str(s["configurations"]),
+                      str(s["evaluations"]), str(s["ok"]), str(s["crash"]), str(s["timeout"]),
+                      str(s["memout"]))
+    console.print(table)
+    mf = info["metafeatures"]
+    console.print("meta-features: " + (", ".join(f"{k} ({v} tasks)" for k, v in mf.items()) or "none"))
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from repository.named import repository_path
+    from repository.store import Store
+
+    path = repository_path(args.repository)
+    with Store.open(path, readonly=not args.migrate) as store:
+        problems = store.verify()
+        version = store.schema_version
+    if problems:
+        for p in problems:
+            print(f"problem: {p}", file=sys.stderr)
+        print(f"{path}: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"{path}: ok (schema version {version})")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from repository import export
+    from repository.named import open_repository
+
+    with open_repository(args.repository) as store:
+        n = export.export_store(store, args.to)
+    print(f"exported {n} (space, task) pair file(s) to {args.to}")
+    return 0
+
+
+def _log(msg: str) -> None:
+    from datetime import datetime, timezone
+
+    print(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} {msg}", flush=True)

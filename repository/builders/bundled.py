@@ -1,0 +1,125 @@
+"""The bundled repository: how it is built, and where its committed files live.
+
+The bundled default is built by the local builder from the shared corpus
+(``../shared/data/corpus/manifest.csv``, the manifest's task and target columns) with a
+fixed protocol. The working SQLite file lives outside git; every (space, dataset) pair
+that completes is exported atomically to ``repository/bundled/`` (see
+:mod:`repository.export`), which is what gets committed. On a new machine the build
+first loads the committed files into a fresh working store, so finished pairs are
+skipped and the build resumes where the committed files end.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from metaknow.evaluation import Protocol
+from metaknow.exceptions import RepositoryError
+from metaknow.spaces import space_names
+from repository import export
+from repository.builders.local import LocalBuilder, collect_datasets
+from repository.store import Store
+
+__all__ = ["BUNDLED_DIR", "PROTOCOL", "N_CONFIGS", "DESIGN_SEED", "build_order",
+           "build_bundled", "compute_metafeatures"]
+
+BUNDLED_DIR = Path(__file__).resolve().parents[1] / "bundled"
+PROTOCOL = Protocol(n_splits=3, n_repeats=1, seed=0, max_rows=2000, time_limit=60.0)
+N_CONFIGS = 64
+DESIGN_SEED = 0
+MEMORY_LIMIT_MB = 4096
+SOURCE = "corpus"
+#: Work order: LightGBM classification first (the warm-start benchmark needs it), then
+#: LightGBM regression, random forest, then every other classification space.
+_FIRST = [("lightgbm", "classification"), ("lightgbm", "regression"),
+          ("random_forest", "classification"), ("extra_trees", "classification"),
+          ("hist_gradient_boosting", "classification"), ("logistic_regression", "classification"),
+          ("svm", "classification"), ("knn", "classification")]
+
+
+def build_order() -> list[tuple[str, str]]:
+    """``(algorithm, task type)`` phases of the bundled build, in order."""
+    registered = set(space_names("classification"))
+    order = [p for p in _FIRST if p[1] == "regression" or p[0] in registered]
+    order += [(n, "classification") for n in sorted(registered) if (n, "classification") not in order]
+    return order
+
+
+def default_corpus() -> Path:
+    return Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "corpus"
+
+
+def build_bundled(corpus: str | Path, work: str | Path, out: str | Path = BUNDLED_DIR, *,
+                  n_jobs: int = 1, scheduler: str | None = None, progress: bool = True,
+                  only: list[str] | None = None, n_configs: int = N_CONFIGS,
+                  log: Callable[[str], None] = print) -> None:
+    """Build (or resume) the bundled repository; see the module docstring."""
+    corpus, work, out = Path(corpus), Path(work), Path(out)
+    manifest = corpus / "manifest.csv" if corpus.is_dir() else corpus
+    if not manifest.is_file():
+        raise RepositoryError(f"{manifest}: no corpus manifest")
+    work.parent.mkdir(parents=True, exist_ok=True)
+    fresh = not work.exists()
+    store = Store.create(work, exist_ok=True)
+    if fresh and (out / "FORMAT").is_file():
+        counts = store.ingest(export.read_export(out), provenance="resume from committed files")
+        log(f"resumed from {out}: {counts}")
+    datasets = collect_datasets([manifest])
+
+    def pair_done(space_key: str, task: str) -> None:
+        export.export_pair(store, space_key, task, SOURCE, out)  # unchanged files stay untouched
+        export.write_skipped(store, out)
+
+    builder = LocalBuilder(store, PROTOCOL, source=SOURCE, n_jobs=n_jobs, scheduler=scheduler,
+                           memory_limit_mb=MEMORY_LIMIT_MB, progress=progress,
+                           on_pair_done=pair_done, log=log)
+    for name, task in build_order():
+        if only and name not in only:
+            continue
+        start = time.time()
+        log(f"phase {name}/{task}: start")
+        summary = builder.build(datasets, [name], n_configs, DESIGN_SEED, task_types=[task])
+        export.write_skipped(store, out)
+        log(f"phase {name}/{task}: done in {time.time() - start:.0f} s "
+            f"({summary.evaluated} new fold evaluations, failures {summary.failures}, "
+            f"{len(summary.skipped)} skipped)")
+    store.close()
+
+
+def compute_metafeatures(corpus: str | Path, out: str | Path = BUNDLED_DIR, *,
+                         log: Callable[[str], None] = print) -> int:
+    """Extract meta-features of every task in ``out/tasks.csv`` into ``metafeatures.csv``.
+
+    Uses the project's extractor (:func:`metafeatures.extract`, seed 0) on the same data
+    the builder used (the corpus file, full rows). Returns the number of tasks written.
+    """
+    import csv
+
+    import pandas as pd
+
+    from metaknow.dataset import load_dataset
+    from metafeatures import EXTRACTOR_VERSION, extract
+
+    corpus, out = Path(corpus), Path(out)
+    manifest = corpus / "manifest.csv" if corpus.is_dir() else corpus
+    entries = {e.name: e for e in collect_datasets([manifest])}
+    rows = []
+    with (out / "tasks.csv").open(newline="") as fh:
+        tasks = list(csv.DictReader(fh))
+    for t in tasks:
+        e = entries.get(t["name"])
+        if e is None:
+            log(f"meta-features: {t['name']} not in the corpus manifest, left out")
+            continue
+        start = time.time()
+        data = load_dataset(e.path, target=e.target, task=t["task_type"], name=e.name)  # type: ignore[arg-type]
+        values = extract(data, task=t["task_type"], seed=0)
+        rows.append({"task": t["name"], "source": t["source"], "extractor": "metaknow",
+                     "extractor_version": str(EXTRACTOR_VERSION), **values.to_dict()})
+        log(f"meta-features: {t['name']} ({len(values)} values, {time.time() - start:.1f} s)")
+    frame = pd.DataFrame(rows)
+    text = frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    export._atomic_write(out / "metafeatures.csv", text.encode())  # noqa: SLF001
+    return len(rows)
