@@ -129,8 +129,8 @@ def make_splits(dataset: Any, protocol: Protocol) -> list[tuple[int, np.ndarray,
 
     Indices refer to rows of ``dataset.X``; rows left out by ``max_rows`` appear in no
     fold. Fold numbers run ``0..n_splits-1`` within each repeat, repeats follow each
-    other (see :func:`split_repeats`). Classification uses stratified k-fold, regression
-    plain k-fold, both shuffled with a seed derived from ``protocol.seed`` and the repeat.
+    other (see :func:`split_repeats`). Classification uses stratified k-fold (plain k-fold
+    when no class has ``n_splits`` members), regression plain k-fold, both shuffled with a seed derived from ``protocol.seed`` and the repeat.
     """
     rows = (subsample_rows(dataset, int(protocol.max_rows), protocol.seed)
             if protocol.max_rows is not None else np.arange(dataset.n_rows))
@@ -139,13 +139,13 @@ def make_splits(dataset: Any, protocol: Protocol) -> list[tuple[int, np.ndarray,
     out: list[tuple[int, np.ndarray, np.ndarray]] = []
     for repeat in range(protocol.n_repeats):
         state = int(np.random.default_rng([protocol.seed, repeat]).integers(2**31 - 1))
-        if dataset.task == "classification":
-            codes = np.asarray(dataset.y.cat.codes)[rows]
+        codes = np.asarray(dataset.y.cat.codes)[rows] if dataset.task == "classification" else None
+        if codes is not None and np.bincount(codes).max() >= protocol.n_splits:
             splitter: Any = StratifiedKFold(protocol.n_splits, shuffle=True, random_state=state)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # classes smaller than n_splits
                 parts = list(splitter.split(np.zeros(len(rows)), codes))
-        else:
+        else:  # regression, or no class large enough to stratify: plain shuffled k-fold
             parts = list(KFold(protocol.n_splits, shuffle=True, random_state=state).split(rows))
         for fold, (tr, te) in enumerate(parts):
             out.append((fold, rows[tr], rows[te]))

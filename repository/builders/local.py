@@ -231,7 +231,7 @@ class LocalBuilder:
         start = time.perf_counter()
         try:
             dataset = self.load(entry)
-        except (MetaknowError, OSError, ValueError) as exc:
+        except Exception as exc:  # any unreadable dataset is skipped with its reason
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             summary.skipped[entry.name] = reason
             self.store.add_skipped(entry.name, self.source, str(entry.path), reason, provenance)
@@ -243,7 +243,7 @@ class LocalBuilder:
             return
         try:
             splits = self.register(entry, dataset, provenance)
-        except DataError as exc:
+        except (DataError, ValueError) as exc:  # e.g. too few rows for the folds
             summary.skipped[entry.name] = str(exc)
             self.store.add_skipped(entry.name, self.source, str(entry.path), str(exc), provenance)
             bar.advance(len(design))
