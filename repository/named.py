@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from metaknow.exceptions import RepositoryError
+from repository.sources.openml100 import repository_file as _openml100
 from repository.store import Store
 
 __all__ = ["open_repository", "repository_path", "cache_dir", "NAMED", "DEFAULT"]
@@ -62,6 +63,7 @@ def _bundled(cache: Path) -> Path:
 #: name -> function(cache_dir) -> path of the repository file (built on demand).
 NAMED: dict[str, Callable[[Path], Path]] = {
     "bundled": _bundled,
+    "openml100": _openml100,
 }
 
 

@@ -39,7 +39,11 @@ from metaknow.space import Categorical, SearchSpace
 from repository.records import EvaluationRecord, MetaFeatureRecord, SpaceRecord, TaskRecord
 from repository.sources.openml_mapping import MEASURES
 
-__all__ = ["ASlibScenario", "aslib_records"]
+__all__ = ["ASlibScenario", "aslib_records", "IMPORT_HELP", "add_import_arguments",
+           "import_into"]
+
+IMPORT_HELP = ("an algorithm-selection scenario in the ASlib format (description.txt, "
+               "algorithm_runs.arff, feature_values.arff, ...)")
 
 _REQUIRED = ("description.txt", "algorithm_runs.arff", "feature_values.arff")
 _STATUS = {"ok": "ok", "timeout": "timeout", "memout": "memout"}
@@ -246,3 +250,20 @@ class ASlibScenario:
 def aslib_records(directory: str | Path, task_type: str = "classification") -> Iterator[Any]:
     """Records of an ASlib scenario folder (see :class:`ASlibScenario`)."""
     return ASlibScenario(directory, task_type).records()
+
+
+# ------------------------------------------------------- ``metaknow repository import aslib``
+def add_import_arguments(parser: Any) -> None:
+    parser.add_argument("directory", help="the scenario folder, e.g. OPENML-WEKA-2017")
+    parser.add_argument("--task-type", choices=["classification", "regression"],
+                        default="classification", help="type recorded for every instance")
+
+
+def import_into(store: Any, args: Any) -> dict[str, int]:
+    scenario = ASlibScenario(args.directory, args.task_type)
+    records = list(scenario.records())
+    provenance = {"what": "import aslib",
+                  "details": {"directory": str(Path(args.directory).resolve()),
+                              "scenario": scenario.scenario_id,
+                              "algorithms": len(scenario.algorithms)}}
+    return dict(store.ingest(records, provenance=provenance))

@@ -30,7 +30,11 @@ from repository.sources.openml_mapping import (
     records_from_openml,
 )
 
-__all__ = ["OpenMLSource", "ingest_openml", "openml_session"]
+__all__ = ["OpenMLSource", "ingest_openml", "openml_session", "IMPORT_HELP",
+           "add_import_arguments", "import_into"]
+
+IMPORT_HELP = ("runs of OpenML flows on a benchmark suite or tasks, with the tasks' qualities, "
+               "through the openml client (network)")
 
 
 @contextlib.contextmanager
@@ -198,3 +202,30 @@ def ingest_openml(store: Any, source: OpenMLSource) -> dict[str, Any]:
                               **summary}}
     summary["written"] = store.ingest(records, provenance=provenance)
     return summary
+
+
+# ------------------------------------------------------ ``metaknow repository import openml``
+def add_import_arguments(parser: Any) -> None:
+    parser.add_argument("--suite", default=None,
+                        help="benchmark suite id or alias (OpenML100, OpenML-CC18, 99)")
+    parser.add_argument("--task", type=int, action="append", default=[], dest="tasks",
+                        help="an OpenML task id (repeatable; with or without --suite)")
+    parser.add_argument("--flow", type=int, action="append", default=None, dest="flows",
+                        help="flow id (repeatable; mapped: " + ", ".join(
+                            f"{f} {m.space}" for f, m in FLOW_MAPPINGS.items()) + "; default 6969)")
+    parser.add_argument("--measure", default="predictive_accuracy")
+    parser.add_argument("--max-runs", type=int, default=None, help="at most this many runs per flow")
+    parser.add_argument("--server", default=None, help="another OpenML server (API URL)")
+    parser.add_argument("--openml-cache", default=None, help="the openml client's cache folder")
+
+
+def import_into(store: Any, args: Any) -> dict[str, int]:
+    source = OpenMLSource(flows=tuple(args.flows or (6969,)), suite=args.suite,
+                          tasks=tuple(args.tasks), measure=args.measure, max_runs=args.max_runs,
+                          server=args.server, cache_dir=args.openml_cache)
+    summary = ingest_openml(store, source)
+    out = dict(summary["written"])
+    for flow, info in summary["flows"].items():
+        for reason, n in info["skipped"].items():
+            out[f"flow {flow} runs skipped ({reason})"] = int(n)
+    return out

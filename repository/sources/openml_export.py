@@ -28,7 +28,11 @@ from repository.sources.openml_mapping import (
     OpenMLRun, OpenMLTaskInfo, RunMapper, records_from_openml,
 )
 
-__all__ = ["ExportHeader", "OpenMLExport", "read_header", "read_qualities", "export_records"]
+__all__ = ["ExportHeader", "OpenMLExport", "read_header", "read_qualities", "export_records",
+           "ingest_export", "IMPORT_HELP", "add_import_arguments", "import_into"]
+
+IMPORT_HELP = ("an exported file of OpenML runs (ARFF with a JSON header: flow, parameter "
+               "columns, measure, task_id) and the task qualities")
 
 
 @dataclass(frozen=True)
@@ -206,3 +210,24 @@ def ingest_export(store: Any, path: str | Path, qualities: str | Path | None = N
                               "header": dict(export.header.extra), **summary}}
     summary["written"] = store.ingest(records, provenance=provenance)
     return summary
+
+
+# --------------------------------------------- ``metaknow repository import openml-export``
+def add_import_arguments(parser: Any) -> None:
+    parser.add_argument("file", help="the export (.arff or .arff.gz), e.g. "
+                        "random_forest_flow6969.arff.gz")
+    parser.add_argument("--qualities", default=None,
+                        help="task qualities JSON (.json or .json.gz): task id -> {quality: value}")
+
+
+def import_into(store: Any, args: Any) -> dict[str, int]:
+    summary = ingest_export(store, args.file, args.qualities)
+    return _counts(summary["written"], summary["skipped"])
+
+
+def _counts(written: Mapping[str, int], skipped: Mapping[str, int]) -> dict[str, int]:
+    """Counts for the CLI, with the skipped runs by reason (one line each)."""
+    out = dict(written)
+    for reason, n in skipped.items():
+        out[f"runs skipped ({reason})"] = int(n)
+    return out

@@ -7,6 +7,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from metaknow.exceptions import RepositoryError
@@ -91,3 +92,22 @@ def test_openml_weka_2017_imports():
     mf = next(m for m in groups[MetaFeatureRecord] if m.task_name == "2097")
     assert len(mf.values) == 103 and mf.values["NumberOfInstances"] == 6430.0
     assert not any(math.isinf(v) for v in mf.values.values())
+
+
+def test_cli_imports_a_scenario(tmp_path, capsys):
+    from cli import main
+    from repository.store import Store
+
+    store = tmp_path / "a.sqlite"
+    assert main(["repository", "import", "aslib", str(TINY), "--store", str(store)]) == 0
+    assert "10 evaluations" in capsys.readouterr().out
+    with Store.open(store) as s:
+        view = s.view("aslib_tiny_2024", metric="accuracy")
+        assert view.performance.shape == (3, 3)
+        # inst_a's RandomForest ran twice: the view averages the repetitions.
+        rf = next(c for c, (_, p) in view.configurations.items()
+                  if p == {"algorithm": "weka.RandomForest"})
+        assert view.performance.loc["inst_a", rf] == pytest.approx(0.855)
+        assert np.isnan(view.performance.loc["inst_b", rf])  # the timeout has no score
+    code = main(["repository", "import", "aslib", str(tmp_path / "none"), "--store", str(store)])
+    assert code == 2 and "not an ASlib scenario folder" in capsys.readouterr().err

@@ -40,8 +40,8 @@ def built(tmp_path_factory) -> Iterator[Store]:
         pytest.skip(f"{FLOWS} lacks the OpenML100 flow exports (shared data not beside the "
                     "checkout)")
     cache = tmp_path_factory.mktemp("cache")
-    saved = {k: os.environ.get(k) for k in ("METAKNOW_CACHE_DIR", "METAKNOW_OPENML100_DIR")}
-    os.environ["METAKNOW_CACHE_DIR"] = str(cache)
+    saved = {k: os.environ.get(k) for k in ("METAKNOW_CACHE", "METAKNOW_OPENML100_DIR")}
+    os.environ["METAKNOW_CACHE"] = str(cache)
     os.environ["METAKNOW_OPENML100_DIR"] = str(FLOWS)
     try:
         store = openml100.open_openml100()
@@ -80,7 +80,10 @@ def test_view_serves_openml_tasks_to_recommenders(built):
 
 
 def test_second_use_opens_the_cached_build(built):
-    path = openml100.store_path()
+    from repository.named import cache_dir, repository_path
+
+    path = repository_path("openml100")
+    assert path.parent == cache_dir()
     mtime = path.stat().st_mtime_ns
     again = openml100.open_openml100()
     again.close()
@@ -116,9 +119,18 @@ def test_best_stored_configuration_fits_a_real_pipeline(built, space, dataset, t
 
 
 def test_missing_exports_give_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setenv("METAKNOW_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("METAKNOW_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("METAKNOW_OPENML100_DIR", str(tmp_path / "nowhere"))
     with pytest.raises(RepositoryError, match=r"adaboost.arff.gz.*not in .*nowhere.*"
                                               r"metaknow repository import openml --suite OpenML100"):
         openml100.open_openml100()
-    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+    assert not list((tmp_path / "cache").glob("openml100-*"))
+
+
+def test_a_network_build_in_the_cache_is_used_without_the_exports(tmp_path, monkeypatch):
+    from repository.named import repository_path
+
+    monkeypatch.setenv("METAKNOW_CACHE", str(tmp_path))
+    monkeypatch.setenv("METAKNOW_OPENML100_DIR", str(tmp_path / "nowhere"))
+    Store.create(tmp_path / openml100.NETWORK_BUILD).close()
+    assert repository_path("openml100") == tmp_path / openml100.NETWORK_BUILD

@@ -158,3 +158,21 @@ def test_client_settings_are_restored(server, tmp_path):
 
 def test_task_records_name_matches_the_export_names():
     assert task_name(11) == "openml-task-11"
+
+
+def test_cli_imports_from_the_recorded_server(server, tmp_path, capsys):
+    from cli import main
+    from repository.store import Store
+
+    store = tmp_path / "o.sqlite"
+    code = main(["repository", "import", "openml", "--suite", "OpenML100", "--flow", "6969",
+                 "--flow", "6970", "--server", server, "--openml-cache", str(tmp_path / "cache"),
+                 "--store", str(store)])
+    out = capsys.readouterr().out
+    assert code == 0 and "6 evaluations" in out and "max_depth=10" in out
+    with Store.open(store) as s:
+        tasks = s.tasks().set_index("name")
+        assert tasks.loc["openml-task-37", "openml_dataset_id"] == 37
+        assert tasks.loc["openml-task-37", "target"] == "class"
+        view = s.view("random_forest", metric="accuracy")
+        assert view.performance.shape == (2, 3)

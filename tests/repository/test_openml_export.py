@@ -217,3 +217,39 @@ def test_openml100_exports_round_trip_every_run(file, flow, n_rows, n_tasks, per
     # The JSON header, read independently, names this flow.
     with gzip.open(path, "rt") as fh:
         assert json.loads(fh.readline().lstrip("% "))["flow_id"] == flow
+
+
+# ---------------------------------------------------------------------- CLI
+def test_cli_imports_an_export_into_a_store(tmp_path, capsys):
+    from cli import main
+    from repository.store import Store
+
+    store = tmp_path / "o.sqlite"
+    code = main(["repository", "import", "openml-export", str(FIXTURES / "export_small.arff"),
+                 "--qualities", str(FIXTURES / "qualities_small.json"), "--store", str(store)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "4 evaluations" in out and "runs skipped (no predictive_accuracy value)" in out
+    with Store.open(store) as s:
+        ev = s.evaluations(space="random_forest/classification")
+        assert len(ev) == 4 and sorted(ev["repeat"]) == [0, 0, 0, 1]
+        assert s.task(task_name(11), "openml")["n_rows"] == 625
+    # Importing the same file again updates, it does not duplicate.
+    assert main(["repository", "import", "openml-export", str(FIXTURES / "export_small.arff"),
+                 "--store", str(store)]) == 0
+    with Store.open(store) as s:
+        assert len(s.evaluations()) == 4
+
+
+def test_cli_bad_export_is_one_line_and_writes_nothing(tmp_path, capsys):
+    from cli import main
+
+    bad = tmp_path / "bad.arff"
+    bad.write_text("@RELATION x\n@ATTRIBUTE a NUMERIC\n@DATA\n1\n")
+    store = tmp_path / "o.sqlite"
+    code = main(["repository", "import", "openml-export", str(bad), "--store", str(store)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "no JSON header" in err
+    from repository.store import Store
+    with Store.open(store) as s:
+        assert s.info()["evaluations"] == 0
