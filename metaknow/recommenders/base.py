@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Iterable
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from metaknow.exceptions import RecommendError
 from repository.view import RepositoryView
@@ -111,7 +112,10 @@ class Recommender(ABC):
         norm = view.normalised().to_numpy(dtype=float)
         self.normalised_ = norm
         self._excluded_cache: tuple[frozenset[str], Recommender] | None = None
-        self._fit(view)
+        # Multi-threaded BLAS on tall-skinny products is slower than one thread, and far
+        # slower on a busy machine (threads spin): fits use one BLAS thread.
+        with threadpool_limits(limits=1, user_api="blas"):
+            self._fit(view)
         return self
 
     @abstractmethod

@@ -7,7 +7,10 @@ regressors are each trained on a bootstrap sample of *tasks*; the mean of their
 predictions ranks the candidates and the spread is the uncertainty (how much the answer
 depends on which prior tasks were seen). Candidates are the repository's configurations
 plus ``n_sampled`` configurations drawn at random from each registered space in ``fit``
-(they carry ``source="sampled"``).
+(they carry ``source="sampled"``). On large repositories only the ``max_candidates``
+repository configurations with the best mean normalised score are scored per query (a
+shortlist fixed in ``fit``), which keeps a query's cost bounded: tree-model prediction
+costs about 0.1 ms per candidate and model.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metaknow.recommenders.base import Candidate, Recommender
+from metaknow.recommenders.base import Candidate, Recommender, column_stats
 from metaknow.recommenders.config_encoding import ConfigEncoder
 from metaknow.recommenders.metafeature_scaling import MetaFeatureScaler
 from metaknow.space import config_hash
@@ -35,22 +38,25 @@ class MetaModel(Recommender):
     num_leaves : int, default=31
     max_rows : int, default=100000
         Training rows per model (a random subset beyond that).
-    n_sampled : int, default=200
+    n_sampled : int, default=64
         Freshly sampled configurations per space ranked next to the repository's (0: none).
+    max_candidates : int, default=256
+        Repository configurations scored per query (those with the best mean score).
     seed : int, default=0
     """
 
     name = "meta_model"
 
     def __init__(self, *, n_models: int = 5, n_estimators: int = 150, learning_rate: float = 0.05,
-                 num_leaves: int = 31, max_rows: int = 100_000, n_sampled: int = 200,
-                 seed: int = 0) -> None:
+                 num_leaves: int = 31, max_rows: int = 100_000, n_sampled: int = 64,
+                 max_candidates: int = 256, seed: int = 0) -> None:
         self.n_models = n_models
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
         self.max_rows = max_rows
         self.n_sampled = n_sampled
+        self.max_candidates = max_candidates
         self.seed = seed
 
     def _fit(self, view: RepositoryView) -> None:
@@ -63,6 +69,8 @@ class MetaModel(Recommender):
         configs = [view.configurations[c] for c in self.config_ids_]
         self.encoder_ = ConfigEncoder().fit(configs)
         self.encoded_ = self.encoder_.transform(configs)
+        mean = column_stats(self.normalised_)[0]
+        self.shortlist_ = np.lexsort((np.arange(len(mean)), -mean))[: int(self.max_candidates)]
         self.sampled_ = self._sample(sorted({s for s, _ in configs}), rng)
         self.sampled_encoded_ = self.encoder_.transform(self.sampled_)
         T = len(self.tasks_)
@@ -104,19 +112,20 @@ class MetaModel(Recommender):
         """Mean and standard deviation over the bagged models for encoded configurations."""
         z = self.scaler_.transform(metafeatures)
         X = np.hstack([np.repeat(z, len(encoded), axis=0), encoded])
-        preds = np.stack([m.predict(X) for m in self.models_])
+        preds = np.stack([m.booster_.predict(X, num_threads=1) for m in self.models_])
         return preds.mean(axis=0), preds.std(axis=0)
 
     def _recommend(self, metafeatures: pd.Series, k: int, excluded: frozenset[str]) -> list[Candidate]:
-        enc = np.vstack([self.encoded_, self.sampled_encoded_]) if self.sampled_ else self.encoded_
+        short = self.encoded_[self.shortlist_]
+        enc = np.vstack([short, self.sampled_encoded_]) if self.sampled_ else short
         mean, std = self.predict(metafeatures, enc)
         order = np.lexsort((np.arange(len(mean)), -mean))[:k]
-        C = len(self.config_ids_)
+        C = len(self.shortlist_)
         why = f"meta-model prediction ({len(self.models_)} bagged LightGBM models)"
         out = []
         for j in order:
             if j < C:
-                out.append(self._candidate(int(j), mean[j], std[j], (), why))
+                out.append(self._candidate(int(self.shortlist_[j]), mean[j], std[j], (), why))
             else:
                 key, params = self.sampled_[j - C]
                 out.append(Candidate(config_hash(params), key, dict(params), float(mean[j]),

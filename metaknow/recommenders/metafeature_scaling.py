@@ -68,9 +68,14 @@ class MetaFeatureScaler:
 
     def transform(self, metafeatures: pd.DataFrame | pd.Series) -> np.ndarray:
         """Scaled values, shape (tasks, kept features); a Series gives one row."""
-        frame = metafeatures.to_frame().T if isinstance(metafeatures, pd.Series) else metafeatures
-        frame = frame.reindex(columns=self.features_)
-        X = frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, copy=True)
+        if isinstance(metafeatures, pd.Series):  # one task: the fast path of a query
+            row = metafeatures.reindex(self.features_)
+            if row.dtype == object or isinstance(row.dtype, pd.StringDtype):
+                row = pd.to_numeric(row, errors="coerce")
+            X = row.to_numpy(dtype=float, copy=True)[None, :]
+        else:
+            frame = metafeatures.reindex(columns=self.features_)
+            X = frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, copy=True)
         X[~np.isfinite(X)] = np.nan
         X[:, self.log_] = np.sign(X[:, self.log_]) * np.log1p(np.abs(X[:, self.log_]))
         Z = (X - self.center_) / self.scale_

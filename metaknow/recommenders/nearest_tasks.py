@@ -67,12 +67,13 @@ class NearestTasks(Recommender):
             pool = None
         order = greedy_select(self.normalised_, k, weights, pool)
         rows = [self.row_[nb.task_id] for nb in neigh]
-        mean, std = column_stats(self.normalised_, weights)
+        used = np.flatnonzero(weights > 0)
+        mean, std = column_stats(self.normalised_[np.ix_(used, order)], weights[used])
         out = []
-        for j in order:
+        for i_, j in enumerate(order):
             col = self.normalised_[rows, j]
             ev = [(nb.task_id, nb.distance) for nb, v in zip(neigh, col) if v >= 0.9]
             why = (f"best on nearest task {neigh[int(np.nanargmax(col))].name}"
                    if len(ev) and np.nanmax(col) >= 0.999 else note)
-            out.append(self._candidate(j, mean[j], std[j], ev, why))
+            out.append(self._candidate(j, mean[i_], std[i_], ev, why))
         return out

@@ -34,11 +34,15 @@ def greedy_select(scores: np.ndarray, k: int, weights: np.ndarray | None = None,
     Ties are broken by the column's weighted mean score, then by the lower index, so the
     result is deterministic.
     """
-    S = np.nan_to_num(np.asarray(scores, dtype=float), nan=0.0)
+    S = np.asarray(scores, dtype=float)
     cols = np.arange(S.shape[1]) if pool is None else np.asarray(pool, dtype=int)
-    S = S[:, cols]
     w = np.ones(S.shape[0]) if weights is None else np.asarray(weights, dtype=float)
-    w = w / w.sum() if w.sum() > 0 else np.full(S.shape[0], 1.0 / S.shape[0])
+    if w.sum() > 0:  # tasks of weight 0 cannot change the objective: leave them out
+        rows = np.flatnonzero(w > 0)
+        S, w = S[rows], w[rows] / w[rows].sum()
+    else:
+        w = np.full(S.shape[0], 1.0 / S.shape[0])
+    S = np.nan_to_num(S[:, cols] if pool is not None else S, nan=0.0)
     tiebreak = 1e-9 * (w @ S)
     best = np.zeros(S.shape[0])
     chosen: list[int] = []

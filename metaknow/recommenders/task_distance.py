@@ -32,7 +32,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 from scipy.optimize import nnls
-from scipy.stats import spearmanr
+from scipy.stats import rankdata
+from threadpoolctl import threadpool_limits
 
 from metaknow.recommenders.base import NeighbourTask
 from metaknow.recommenders.metafeature_scaling import MetaFeatureScaler
@@ -60,6 +61,12 @@ def performance_dissimilarity(performance: np.ndarray, min_common: int = 5) -> n
         corr = cov / np.sqrt(vx * vy)
     corr[(n < min_common) | ~(vx > 1e-12) | ~(vy > 1e-12)] = np.nan
     return 1.0 - np.clip(corr, -1.0, 1.0)
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> float:
+    x, y = x - x.mean(), y - y.mean()
+    den = np.sqrt((x @ x) * (y @ y))
+    return float(x @ y / den) if den > 0 else float("nan")
 
 
 class TaskDistance:
@@ -96,6 +103,11 @@ class TaskDistance:
 
     # ---------------------------------------------------------------- fit
     def fit(self, view: RepositoryView) -> "TaskDistance":
+        """Scale the meta-features and learn the weights (see the module docstring)."""
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._fit(view)
+
+    def _fit(self, view: RepositoryView) -> "TaskDistance":
         tasks = [str(t) for t in view.performance.index]
         mf = view.metafeatures.reindex(view.performance.index)
         self.tasks_ = tasks
@@ -154,8 +166,9 @@ class TaskDistance:
                 if len(others) < 5:
                     continue
                 D = self._pair_diffs(self.Z_[i][None, :], self.Z_[others])
+                target = rankdata(dperf[i, others])
                 for a in self.shrinkage_grid:
-                    rho = spearmanr(D @ ((1 - a) * w + a * uniform), dperf[i, others])[0]
+                    rho = _pearson(rankdata(D @ ((1 - a) * w + a * uniform)), target)
                     if np.isfinite(rho):
                         scores[a].append(rho)
         self.cv_scores_ = {float(a): float(np.mean(s)) if s else float("nan") for a, s in scores.items()}
@@ -175,7 +188,12 @@ class TaskDistance:
         if len(iu) < F + 2:
             return np.full(F, 1.0 / F)
         A = np.column_stack([self._pair_diffs(self.Z_[iu], self.Z_[ju]), np.ones(len(iu))])
-        w = nnls(A, dperf[iu, ju], maxiter=50 * A.shape[1])[0][:F]
+        # Same minimiser as nnls(A, y), solved on the (F+1)-square normal equations:
+        # ||A w - y||^2 = ||L' w - L^-1 A'y||^2 + const with A'A = L L'.
+        G = A.T @ A
+        L = np.linalg.cholesky(G + 1e-9 * np.trace(G) / len(G) * np.eye(len(G)))
+        rhs = np.linalg.solve(L, A.T @ dperf[iu, ju])
+        w = nnls(L.T, rhs, maxiter=50 * A.shape[1])[0][:F]
         return w / w.sum() if w.sum() > 0 else np.full(F, 1.0 / F)
 
     def _neighbour_gaps(self, n: int) -> np.ndarray:
