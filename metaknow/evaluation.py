@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.metrics import (accuracy_score, balanced_accuracy_score, log_loss, r2_score,
                              roc_auc_score)
 from sklearn.model_selection import KFold, StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 from metaknow.exceptions import DataError, SpaceError
 from metaknow.spaces import get_algorithm, make_pipeline
@@ -255,7 +256,9 @@ def fit_and_score(dataset: Any, algorithm: str | Algorithm, config: Mapping[str,
     algo = get_algorithm(algorithm) if isinstance(algorithm, str) else algorithm
     fit_time = predict_time = 0.0
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), threadpool_limits(limits=1):
+            # One native thread per fit, as in the repository's workers: comparable
+            # timings, and no OpenMP oversubscription when several fits run at once.
             warnings.simplefilter("ignore")
             model = make_pipeline(algo, dict(config), dataset.task, dataset.numeric_columns,
                                   dataset.categorical_columns, seed)
