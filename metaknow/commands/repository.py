@@ -151,7 +151,7 @@ def _info(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(width=max(Console().width, 120))
     console.print(f"[bold]{info['path']}[/bold] (schema {info['schema_version']})")
     console.print(f"tasks: {info['tasks']} ({', '.join(f'{k}: {v}' for k, v in info['tasks_by_source'].items())}); "
                   f"configurations: {info['configurations']}; evaluations: {info['evaluations']}; "
