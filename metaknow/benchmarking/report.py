@@ -1,0 +1,160 @@
+"""Summaries of anytime tuning runs: normalised score, mean rank and wall time at checkpoints.
+
+Input: one CSV per run at ``runs/<space>/<dataset>/<method>__seed<k>.csv`` with columns
+``n, score, best_so_far, elapsed``. A run shorter than a checkpoint (a single-configuration
+method) keeps its last value. Per (space, dataset), 0 is the worst score any method saw
+and 1 the best.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["CHECKPOINTS", "load_runs", "summarise", "write_outputs", "markdown_table"]
+
+CHECKPOINTS = (1, 5, 10, 25, 50)
+COLD = ("metaknow-cold", "random", "optuna-tpe", "smac3")
+
+
+def load_runs(runs: Path) -> pd.DataFrame:
+    """All run files as one long frame (space, dataset, method, seed, n, score, ...)."""
+    frames = []
+    for path in sorted(Path(runs).glob("*/*/*__seed*.csv")):
+        method, seed = path.stem.rsplit("__seed", 1)
+        frame = pd.read_csv(path)
+        if frame.empty:
+            continue
+        frame["space"], frame["dataset"] = path.parent.parent.name, path.parent.name
+        frame["method"], frame["seed"] = method, int(seed)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def summarise(runs: Path, checkpoints: tuple[int, ...] = CHECKPOINTS) -> pd.DataFrame:
+    """Per (space, dataset, method, seed, checkpoint): best so far, normalised, rank, time."""
+    long = load_runs(runs)
+    if long.empty:
+        return long
+    bounds = long.groupby(["space", "dataset"])["score"].agg(["min", "max"])
+    rows = []
+    for (space, dataset, method, seed), run in long.groupby(["space", "dataset", "method", "seed"]):
+        run = run.sort_values("n")
+        lo, hi = bounds.loc[(space, dataset)]
+        for n in checkpoints:
+            upto = run[run["n"] <= n]
+            last = upto.iloc[-1] if len(upto) else run.iloc[0]
+            best = float(last["best_so_far"])
+            norm = 1.0 if hi <= lo else (best - lo) / (hi - lo)
+            rows.append({"space": space, "dataset": dataset, "method": method, "seed": seed,
+                         "n": n, "evaluations": int(last["n"]), "best_so_far": best,
+                         "normalised": norm, "elapsed": float(last["elapsed"])})
+    table = pd.DataFrame(rows)
+    table["rank"] = table.groupby(["space", "dataset", "seed", "n"])["best_so_far"].rank(
+        ascending=False, method="average")
+    return table
+
+
+def _space_table(table: pd.DataFrame) -> pd.DataFrame:
+    agg = table.groupby(["method", "n"]).agg(normalised=("normalised", "mean"),
+                                             rank=("rank", "mean"), elapsed=("elapsed", "mean"))
+    wide = agg.unstack("n")
+    out = pd.DataFrame(index=wide.index)
+    for n in sorted(table["n"].unique()):
+        out[f"score@{n}"] = wide[("normalised", n)].map("{:.3f}".format)
+    for n in sorted(table["n"].unique()):
+        out[f"rank@{n}"] = wide[("rank", n)].map("{:.2f}".format)
+    last = max(table["n"].unique())
+    out[f"time@{last} (s)"] = wide[("elapsed", last)].map("{:.1f}".format)
+    return out.sort_values(f"score@{last}", ascending=False)
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A GitHub-flavoured markdown table of ``frame`` (index as the first column)."""
+    head = [str(frame.index.name or "")] + [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for idx, row in frame.iterrows():
+        lines.append("| " + " | ".join([str(idx)] + [str(v) for v in row]) + " |")
+    return "\n".join(lines)
+
+
+def _goals(table: pd.DataFrame) -> list[str]:
+    lines = []
+    last = int(table["n"].max())
+    per = table.groupby(["method", "n", "dataset"])["normalised"].mean()
+    methods = set(table["method"])
+    if "metaknow-warm10" in methods and 10 in set(table["n"]):
+        warm = per.loc[("metaknow-warm10", 10)]
+        for cold in [m for m in COLD if m in methods]:
+            other = per.loc[(cold, last)]
+            both = warm.index.intersection(other.index)
+            verdict = "matches or beats" if warm[both].mean() >= other[both].mean() else "does NOT match"
+            lines.append(f"- metaknow-warm10 after 10 evaluations ({warm[both].mean():.3f}) "
+                         f"{verdict} {cold} after {last} ({other[both].mean():.3f}); it is at least "
+                         f"as good on {int((warm[both] >= other[both]).sum())}/{len(both)} datasets")
+        if "flaml-zeroshot" in methods:
+            flaml = per.loc[("flaml-zeroshot", last)]
+            both = warm.index.intersection(flaml.index)
+            wins = int((warm[both] > flaml[both]).sum())
+            lines.append(f"- metaknow-warm10 after 10 evaluations beats FLAML's zero-shot "
+                         f"configuration on {wins}/{len(both)} datasets")
+    return lines
+
+
+def write_outputs(table: pd.DataFrame, out: Path) -> str:
+    """Write results.csv, summary.md and anytime.png under ``out``; return the markdown."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "results.csv", index=False, float_format="%.6g")
+    parts = []
+    for space, sub in table.groupby("space"):
+        n_data, n_seeds = sub["dataset"].nunique(), sub["seed"].nunique()
+        parts.append(f"### {space} ({n_data} datasets x {n_seeds} seeds)\n")
+        parts.append("Mean normalised best score (per dataset: 0 = worst configuration any "
+                     "method saw, 1 = best) and mean rank after n evaluations; mean wall "
+                     "time of a whole run.\n")
+        parts.append(markdown_table(_space_table(sub)))
+        parts.append("")
+        parts.extend(_goals(sub))
+        parts.append("")
+    text = "\n".join(parts)
+    (out / "summary.md").write_text(text + "\n")
+    _plot(out / "runs", table, out / "anytime.png")
+    return text
+
+
+def _plot(runs: Path, table: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    long = load_runs(runs)
+    spaces = sorted(table["space"].unique())
+    fig, axes = plt.subplots(1, len(spaces), figsize=(6.5 * len(spaces), 4.5), squeeze=False)
+    for ax, space in zip(axes[0], spaces):
+        sub = long[long["space"] == space]
+        bounds = sub.groupby("dataset")["score"].agg(["min", "max"])
+        budget = int(sub["n"].max())
+        grid = np.arange(1, budget + 1)
+        for method, runs_m in sub.groupby("method"):
+            curves = []
+            for (dataset, _), run in runs_m.groupby(["dataset", "seed"]):
+                lo, hi = bounds.loc[dataset]
+                best = run.set_index("n")["best_so_far"].reindex(grid).ffill().bfill()
+                curves.append(((best - lo) / (hi - lo)).to_numpy() if hi > lo else np.ones(len(grid)))
+            style = "-" if method.startswith("metaknow") else "--"
+            if runs_m["n"].max() == 1:
+                style = ":"
+            ax.plot(grid, np.mean(curves, axis=0), style, label=method)
+        ax.set_xscale("log")
+        ax.set_xlabel("evaluations")
+        ax.set_ylabel("mean normalised best score")
+        ax.set_title(f"{space}: anytime performance")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

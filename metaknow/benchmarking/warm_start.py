@@ -1,0 +1,252 @@
+"""``metaknow benchmark warm-start``: does warm-starting reach a good model in fewer evaluations?
+
+Leave-one-dataset-out on real data. For each held-out corpus dataset and space, the
+repository used is the given one *without that dataset*; every method tunes the same
+problem (same splits, same metric, same evaluation code as the repository) for
+``--budget`` evaluations and ``--seeds`` seeds. Each finished (space, dataset, method,
+seed) run is written atomically as its own CSV under ``OUT/runs/``, so the benchmark
+resumes where it stopped and can be run on subsets. ``OUT/results.csv``,
+``OUT/summary.md`` and ``OUT/anytime.png`` are rebuilt from all run files at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from metaknow.benchmarking.methods import METHODS, MethodContext, run_method
+from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
+from metaknow.benchmarking.report import CHECKPOINTS, summarise, write_outputs
+from metaknow.exceptions import MetaknowError
+
+HELP = "Leave-one-dataset-out benchmark of warm-started tuning against cold tuners and peers."
+EXAMPLE = """Examples:
+  metaknow benchmark warm-start --datasets diabetes,credit.g --seeds 1 --budget 10
+  metaknow benchmark warm-start --spaces lightgbm,random_forest --out results/warm_start
+"""
+
+#: 24 classification datasets of the corpus: 57 to 20,000 rows, numeric and nominal
+#: features, with and without missing values, 2 to 19 classes.
+DEFAULT_DATASETS = (
+    "labor", "hepatitis", "sonar", "glass", "heart.statlog", "breast.cancer", "ionosphere",
+    "colic", "vote", "balance.scale", "soybean", "credit.a", "diabetes", "vehicle",
+    "tic-tac-toe", "credit.g", "cmc", "car", "segment", "kr.vs.kp", "sick", "spambase",
+    "optdigits", "letter",
+)
+DEFAULT_METHODS = ("metaknow-warm10", "metaknow-warm5", "metaknow-cold", "random", "optuna-tpe",
+                   "optuna-tpe-warm", "smac3", "flaml-zeroshot", "library-default")
+
+
+# ------------------------------------------------------------ metaknow methods
+def _metaknow(problem: TuningProblem, ctx: MethodContext, k: int, priors: bool = False) -> None:
+    from metaknow.bo.initial_design import WarmStartDesign
+    from metaknow.bo.optimizer import Optimizer
+
+    design = WarmStartDesign(ctx.recommendations[:k]) if k else None
+    prior_obs = ctx.prior if priors else None
+    opt = Optimizer(problem.space, seed=ctx.seed, initial_design=design,
+                    budget_hint=problem.budget, priors=prior_obs)
+    try:
+        while True:
+            info = opt.ask()
+            score = problem.evaluate(info.config)
+            opt.tell(info, -score)
+    except BudgetExhausted:
+        return
+
+
+METHODS["metaknow-cold"] = lambda p, c: _metaknow(p, c, 0)
+METHODS["metaknow-warm5"] = lambda p, c: _metaknow(p, c, 5)
+METHODS["metaknow-warm10"] = lambda p, c: _metaknow(p, c, 10)
+METHODS["metaknow-warm10-priors"] = lambda p, c: _metaknow(p, c, 10, priors=True)
+
+
+# --------------------------------------------------------------------- CLI
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--datasets", default=",".join(DEFAULT_DATASETS),
+                        help="comma-separated corpus dataset names (default: 24 varied ones)")
+    parser.add_argument("--spaces", default="lightgbm,random_forest",
+                        help="comma-separated space names (default: lightgbm,random_forest)")
+    parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
+                        help="comma-separated methods; known: " + ", ".join(METHODS))
+    parser.add_argument("--seeds", type=int, default=3, help="number of seeds (default 3)")
+    parser.add_argument("--budget", type=int, default=50, help="evaluations per run (default 50)")
+    parser.add_argument("--repository", default="bundled",
+                        help="repository the recommendations come from (default: bundled)")
+    parser.add_argument("--corpus", default=None,
+                        help="folder holding manifest.csv and the datasets "
+                             "(default: ../shared/data/corpus beside the checkout)")
+    parser.add_argument("--n-splits", type=int, default=3, help="CV folds per evaluation (default 3)")
+    parser.add_argument("--max-rows", type=int, default=2000,
+                        help="stratified subsample cap per dataset (default 2000, as the bundled build)")
+    parser.add_argument("--time-limit", type=float, default=120.0,
+                        help="seconds per fold before an evaluation counts as failed (default 120)")
+    parser.add_argument("--out", default="benchmarks/results/warm_start", help="output folder")
+    parser.add_argument("--summary-only", action="store_true",
+                        help="only rebuild results.csv, summary.md and the plot from finished runs")
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if args.budget < 1:
+        raise MetaknowError(f"--budget must be at least 1, got {args.budget}")
+    if args.seeds < 1:
+        raise MetaknowError(f"--seeds must be at least 1, got {args.seeds}")
+    methods = _names(args.methods)
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise MetaknowError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
+    if not args.summary_only:
+        corpus = Path(args.corpus) if args.corpus else _default_corpus()
+        run_all(corpus, _names(args.datasets), _names(args.spaces), methods, args.seeds,
+                args.budget, args.repository, args.n_splits, args.max_rows, args.time_limit, out)
+    table = summarise(out / "runs", CHECKPOINTS)
+    if table.empty:
+        raise MetaknowError(f"no finished runs under {out / 'runs'}")
+    print(write_outputs(table, out))
+    return 0
+
+
+def _names(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _default_corpus() -> Path:
+    env = os.environ.get("METAKNOW_CORPUS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "corpus"
+
+
+# ------------------------------------------------------------------ the runs
+def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], methods: Sequence[str],
+            n_seeds: int, budget: int, repository: str, n_splits: int, max_rows: int,
+            time_limit: float, out: Path) -> None:
+    """Run every missing (space, dataset, method, seed) and write one CSV per run."""
+    from metaknow.dataset import load_dataset
+    from metaknow.spaces import get_space
+
+    manifest = _manifest(corpus)
+    missing = [d for d in datasets if d not in manifest.index]
+    if missing:
+        raise MetaknowError(f"dataset(s) not in {corpus / 'manifest.csv'}: {', '.join(missing)}")
+    for name in datasets:
+        row = manifest.loc[name]
+        todo = [(s, m, seed) for s in spaces for m in methods for seed in range(n_seeds)
+                if not _run_file(out, s, name, m, seed).exists()]
+        if not todo:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dataset = load_dataset(corpus / row["file"], target=row["target"], task=row["task"],
+                                   name=name)
+        for space_name in spaces:
+            space = get_space(space_name, dataset.task)
+            pending = [(m, seed) for s, m, seed in todo if s == space_name]
+            if not pending:
+                continue
+            problem = TuningProblem(dataset, space, _score_fn(dataset, space_name, n_splits,
+                                                              max_rows, time_limit), budget)
+            recs, prior = _recommendations(dataset, space_name, repository, pending)
+            for method, seed in pending:
+                t0 = time.perf_counter()
+                run_method(method, problem, MethodContext(seed, recs, prior))
+                _write_run(out, space_name, name, method, seed, problem)
+                best = problem.trials[-1].best_so_far if problem.trials else float("nan")
+                print(f"{space_name:>14} {name:>16} {method:>22} seed {seed}: "
+                      f"best {best:.4f} after {len(problem.trials)} in {time.perf_counter() - t0:.0f}s",
+                      flush=True)
+
+
+def _manifest(corpus: Path) -> pd.DataFrame:
+    path = corpus / "manifest.csv"
+    if not path.exists():
+        raise MetaknowError(f"no corpus manifest at {path}; pass --corpus FOLDER")
+    return pd.read_csv(path).set_index("name")
+
+
+def _score_fn(dataset: Any, space_name: str, n_splits: int, max_rows: int,
+              time_limit: float) -> Any:
+    """Mean CV score on fixed splits, with the repository's evaluation code."""
+    from metaknow.evaluation import PRIMARY_METRIC, Protocol, evaluate, fit_and_score, make_splits
+    from metaknow.evaluation import split_repeats
+
+    protocol = Protocol(n_splits=n_splits, seed=0, max_rows=max_rows)
+    splits = make_splits(dataset, protocol)
+    metric = PRIMARY_METRIC[dataset.task]
+    raw_algorithm = _raw_lightgbm()
+
+    def score(config: dict[str, Any], raw: bool) -> float:
+        if raw:
+            results = [fit_and_score(dataset, raw_algorithm, config, tr, te, fold=f, repeat=r)
+                       for (f, tr, te), r in zip(splits, split_repeats(splits))]
+            values = [r["metrics"].get(metric, np.nan) for r in results if r["status"] == "ok"]
+        else:
+            folds = evaluate(space_name, config, dataset, splits, time_limit=time_limit)
+            values = [f.metrics.get(metric, np.nan) for f in folds if f.ok]
+        if len(values) < len(splits):
+            return float("nan")  # any failed fold fails the configuration
+        return float(np.mean(values))
+
+    return score
+
+
+def _raw_lightgbm() -> Any:
+    """LightGBM taking parameters as given (a peer's suggestion may lie outside our ranges)."""
+    from metaknow.spaces.algorithm import Algorithm
+
+    def make(config: dict[str, Any], task: str, seed: int) -> Any:
+        import lightgbm as lgb
+
+        cls = lgb.LGBMClassifier if task == "classification" else lgb.LGBMRegressor
+        return cls(**config, random_state=seed, n_jobs=1, verbosity=-1)
+
+    return Algorithm(name="lightgbm-raw", spaces={}, make_model=make, preprocessing="ordinal")
+
+
+def _recommendations(dataset: Any, space_name: str, repository: str,
+                     pending: Sequence[tuple[str, int]]) -> tuple[list[dict[str, Any]], Any]:
+    """Top-10 recommendations and surrogate priors from the repository without ``dataset``."""
+    if not any(m.startswith(("metaknow-warm", "optuna-tpe-warm")) for m, _ in pending):
+        return [], None
+    from metafeatures import extract
+    from metaknow.bo.priors import priors_from_view, similarities_from_distances
+    from metaknow.recommend import open_view, recommend_from_view
+    from metaknow.spaces import get_space
+
+    view = open_view(repository, space_name, dataset.task, None)
+    names = view.tasks["name"] if "name" in view.tasks else pd.Series(dtype=str)
+    held_out = [t for t, n in names.items() if n == dataset.name]
+    view = view.without_tasks(held_out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mf = extract(dataset, seed=0)
+        rec = recommend_from_view(view, mf, k=10, space=space_name)
+    key = get_space(space_name, dataset.task).key
+    configs = [dict(c.params) for c in rec.configurations if c.space in (key, space_name)]
+    near = rec.nearest_tasks
+    prior = priors_from_view(view, get_space(space_name, dataset.task), [t.task_id for t in near],
+                             similarities_from_distances([t.distance for t in near])) if near else None
+    return configs, prior
+
+
+def _run_file(out: Path, space: str, dataset: str, method: str, seed: int) -> Path:
+    return out / "runs" / space / dataset / f"{method}__seed{seed}.csv"
+
+
+def _write_run(out: Path, space: str, dataset: str, method: str, seed: int,
+               problem: TuningProblem) -> None:
+    path = _run_file(out, space, dataset, method, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame([{"n": t.index, "score": t.score, "best_so_far": t.best_so_far,
+                           "elapsed": t.elapsed, "config_id": t.config_id} for t in problem.trials])
+    tmp = path.with_suffix(".csv.tmp")
+    frame.to_csv(tmp, index=False, float_format="%.6g")
+    os.replace(tmp, path)

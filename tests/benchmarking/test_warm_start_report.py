@@ -1,0 +1,54 @@
+"""The warm-start report: normalisation, checkpoints of short runs, ranks, outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from metaknow.benchmarking.report import markdown_table, summarise, write_outputs
+
+
+def _run(root: Path, space: str, dataset: str, method: str, seed: int, scores: list[float]) -> None:
+    path = root / "runs" / space / dataset / f"{method}__seed{seed}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    best = pd.Series(scores).cummax()
+    pd.DataFrame({"n": range(1, len(scores) + 1), "score": scores, "best_so_far": best,
+                  "elapsed": [float(i) for i in range(1, len(scores) + 1)],
+                  "config_id": [f"c{i}" for i in range(len(scores))]}).to_csv(path, index=False)
+
+
+def test_normalised_scores_and_ranks_by_hand(tmp_path: Path) -> None:
+    # dataset d: worst score seen 0.5, best 0.9
+    _run(tmp_path, "lightgbm", "d", "a", 0, [0.5, 0.7, 0.9, 0.6, 0.6])
+    _run(tmp_path, "lightgbm", "d", "b", 0, [0.8, 0.8, 0.8, 0.8, 0.8])
+    _run(tmp_path, "lightgbm", "d", "single", 0, [0.6])
+    table = summarise(tmp_path / "runs", (1, 5))
+    got = table.set_index(["method", "n"])
+    assert got.loc[("a", 1), "normalised"] == pytest.approx(0.0)
+    assert got.loc[("a", 5), "normalised"] == pytest.approx(1.0)
+    assert got.loc[("b", 5), "normalised"] == pytest.approx(0.75)
+    # a single-configuration run keeps its value at every checkpoint
+    assert got.loc[("single", 5), "normalised"] == pytest.approx(0.25)
+    assert got.loc[("single", 5), "evaluations"] == 1
+    # ranks at n=1: b (0.8) first, single (0.6) second, a (0.5) third
+    assert got.loc[("b", 1), "rank"] == 1 and got.loc[("single", 1), "rank"] == 2
+    assert got.loc[("a", 1), "rank"] == 3 and got.loc[("a", 5), "rank"] == 1
+
+
+def test_outputs_written(tmp_path: Path) -> None:
+    for seed in (0, 1):
+        _run(tmp_path, "lightgbm", "d", "metaknow-warm10", seed, [0.9] * 10)
+        _run(tmp_path, "lightgbm", "d", "random", seed, [0.5] * 9 + [0.8])
+        _run(tmp_path, "lightgbm", "d", "flaml-zeroshot", seed, [0.85])
+    table = summarise(tmp_path / "runs", (1, 10))
+    text = write_outputs(table, tmp_path)
+    assert (tmp_path / "results.csv").exists() and (tmp_path / "anytime.png").stat().st_size > 0
+    assert "metaknow-warm10 after 10 evaluations (1.000) matches or beats random after 10" in text
+    assert "beats FLAML's zero-shot configuration on 1/1 datasets" in text
+
+
+def test_markdown_table() -> None:
+    frame = pd.DataFrame({"x": [1, 2]}, index=pd.Index(["a", "b"], name="m"))
+    assert markdown_table(frame).splitlines() == ["| m | x |", "|---|---|", "| a | 1 |", "| b | 2 |"]
