@@ -14,6 +14,7 @@ import csv
 import gzip
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,30 +213,44 @@ def read_arff(path: str | Path) -> tuple[pd.DataFrame, list[ArffAttribute], str]
     """
     path = Path(path)
     text = _open_text(path)
+    if not text.strip():
+        raise DataError(f"{path}: file is empty (nothing to read; truncated download?)")
+    lines = text.splitlines()
     attrs: list[ArffAttribute] = []
     relation = ""
-    rows: list[list[str]] = []
-    in_data = False
-    for lineno, raw_line in enumerate(io.StringIO(text), start=1):
+    data_start = None
+    for lineno, raw_line in enumerate(lines, start=1):
         line = raw_line.strip()
         if not line or line.startswith("%"):
             continue
         where = f"{path.name}:{lineno}"
-        if not in_data:
-            low = line.lower()
-            if low.startswith("@relation"):
-                relation = _unquote(line[len("@relation"):].strip())
-            elif low.startswith("@attribute"):
-                attrs.append(_parse_attribute(line, where))
-            elif low.startswith("@data"):
-                if not attrs:
-                    raise DataError(f"{where}: @data before any @attribute")
-                in_data = True
-            elif low.startswith("@end"):
-                continue
-            else:
-                raise DataError(f"{where}: unexpected line in header {line[:60]!r}")
+        low = line.lower()
+        if low.startswith("@relation"):
+            relation = _unquote(line[len("@relation"):].strip())
+        elif low.startswith("@attribute"):
+            attrs.append(_parse_attribute(line, where))
+        elif low.startswith("@data"):
+            if not attrs:
+                raise DataError(f"{where}: @data before any @attribute")
+            data_start = lineno
+            break
+        elif low.startswith("@end"):
             continue
+        else:
+            raise DataError(f"{where}: unexpected line in header {line[:60]!r}")
+    if not attrs:
+        raise DataError(f"{path}: not an ARFF file (no @attribute declarations)")
+    if data_start is None:
+        raise DataError(f"{path}: ARFF file has no @data section")
+    numbered = [(i, ln.strip()) for i, ln in enumerate(lines[data_start:], start=data_start + 1)]
+    numbered = [(i, ln) for i, ln in numbered
+                if ln and not ln.startswith("%") and not ln.lower().startswith("@end")]
+    frame = _fast_frame([ln for _, ln in numbered], attrs, path)
+    if frame is not None:
+        return frame, attrs, relation
+    rows: list[list[str]] = []
+    for lineno, line in numbered:
+        where = f"{path.name}:{lineno}"
         if line.startswith("{") and line.endswith("}"):
             row = _split_sparse(line, attrs, where)
         else:
@@ -248,11 +263,74 @@ def read_arff(path: str | Path) -> tuple[pd.DataFrame, list[ArffAttribute], str]
                 f"{where}: data line has {len(row)} values, header declares {len(attrs)}"
             )
         rows.append(row)
-    if not attrs:
-        raise DataError(f"{path}: not an ARFF file (no @attribute declarations)")
-    if not in_data:
-        raise DataError(f"{path}: ARFF file has no @data section")
     return _to_frame(rows, attrs, path), attrs, relation
+
+
+def _fast_frame(lines: list[str], attrs: list[ArffAttribute], path: Path) -> pd.DataFrame | None:
+    """Vectorised reader for the common case (dense, unquoted, comma-separated rows).
+
+    Returns None whenever the data needs the careful line-by-line reader (quotes, sparse
+    rows, whitespace separators, irregular field counts, unparsable numbers); that
+    reader then produces the values or an error naming the line.
+    """
+    if not lines:
+        return None
+    body = "\n".join(lines)
+    if "{" in body or "\\" in body or ("'" in body and '"' in body):
+        return None
+    quote = "'" if "'" in body else '"'
+    quoted = quote in body
+    if quoted and (f"{quote}?{quote}" in body or f"{quote}{quote}" in body):
+        return None  # a quoted '?' is a value, not a missing marker: read carefully
+    n = len(attrs)
+    trailing = np.fromiter((ln.endswith(",") for ln in lines), dtype=bool, count=len(lines))
+    if quoted and trailing.any():
+        return None
+    if not quoted:
+        commas = np.fromiter((ln.count(",") for ln in lines), dtype=np.int64, count=len(lines))
+        if n > 1 and not np.all((commas == n - 1) | ((commas == n) & trailing)):
+            return None
+        if n == 1 and np.any(commas > trailing):
+            return None
+    names = [f"c{j}" for j in range(n)]
+    dtypes = {name: (float if a.kind == "numeric" else str) for name, a in zip(names, attrs)}
+    try:
+        with warnings.catch_warnings():
+            # more fields than attributes is an error unless it is a trailing separator
+            warnings.simplefilter("ignore" if trailing.any() else "error", pd.errors.ParserWarning)
+            raw = pd.read_csv(io.StringIO(body), header=None, names=names, index_col=False,
+                              sep=",", skipinitialspace=True, dtype=dtypes, na_values=["?"],
+                              keep_default_na=False, engine="c", quotechar=quote)
+    except (ValueError, pd.errors.ParserError, pd.errors.ParserWarning):
+        return None
+    if len(raw) != len(lines):
+        return None
+    out: dict[str, pd.Series] = {}
+    for j, (attr, name) in enumerate(zip(attrs, _unique_names([a.name for a in attrs]))):
+        col = raw[names[j]]
+        if attr.kind == "numeric":
+            out[name] = pd.Series(col.to_numpy(dtype=float), name=name)
+            continue
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        clean = [str(u).strip() for u in uniques]
+        if attr.kind == "nominal":
+            cats = list(dict.fromkeys(attr.values))
+            index = {c: i for i, c in enumerate(cats)}
+            lookup = np.array([index.get(u, -2) if u != "" else -1 for u in clean] + [-1],
+                              dtype=np.int64)
+            mapped = lookup[codes]  # codes == -1 (missing) picks the trailing -1
+            if (mapped == -2).any():
+                i = int(np.flatnonzero(mapped == -2)[0])
+                raise DataError(f"{path.name}: value {clean[codes[i]]!r} in row {i + 1} is not "
+                                f"declared for nominal attribute {attr.name!r}")
+            out[name] = pd.Series(pd.Categorical.from_codes(mapped, categories=cats), name=name)
+            continue
+        values = np.array([None if u == "" else u for u in clean] + [None], dtype=object)[codes]
+        if attr.kind == "date":
+            out[name] = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce").rename(name)
+        else:
+            out[name] = pd.Series(values, dtype=object, name=name)
+    return pd.DataFrame(out)
 
 
 def _to_frame(rows: list[list[str]], attrs: list[ArffAttribute], path: Path) -> pd.DataFrame:
