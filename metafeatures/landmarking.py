@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeRegressor
@@ -39,8 +40,12 @@ from metafeatures.learners.table import Table
 from metafeatures.learners.trees import PrunedC45, RandomDepthTree, ReducedErrorTree
 from metafeatures.registry import MetaFeatureGroup, MetaFeatureWarning
 
-__all__ = ["Landmarker", "LANDMARKERS", "GROUP", "compute", "table_of", "OPENML_FOLDS",
-           "DEFAULT_FOLDS"]
+__all__ = ["Landmarker", "LANDMARKERS", "GROUP", "compute", "table_of", "capped", "MAX_ROWS",
+           "OPENML_FOLDS", "DEFAULT_FOLDS"]
+
+#: Landmarkers run on at most this many rows: a stratified subsample (seeded) of the
+#: extractor's sample when it is larger (cost control; 1-NN is quadratic in the rows).
+MAX_ROWS = 3000
 
 #: OpenML's landmarkers cross-validate over 2 folds (GenericLandmarker(..., 2, ...)).
 OPENML_FOLDS = 2
@@ -151,7 +156,7 @@ LANDMARKERS: list[Landmarker] = [
     _c("RandomNode", lambda s: NodeLearner("random", s),
        "pymfe random node: depth-1 CART on one seeded random attribute", False, DEFAULT_FOLDS),
     _c("WorstNode", lambda s: NodeLearner("worst", s),
-       "pymfe worst node: depth-1 CART on the least important column", False, DEFAULT_FOLDS),
+       "worst node: depth-1 CART on the least informative attribute", False, DEFAULT_FOLDS),
     _r("RegDecisionStump", _tree_regressor(1), "regression stump (depth-1 CART, squared error)"),
     _r("RegkNN1N", lambda s: OneNearestNeighbour(), "1-NN, Weka IBk distance, mean of ties"),
     _r("LinearRegression", lambda s: EncodedEstimator(LinearRegression),
@@ -159,9 +164,17 @@ LANDMARKERS: list[Landmarker] = [
     _r("RegTreeDepth3", _tree_regressor(3), "CART regression tree of depth 3"),
     _r("RegRandomNode", lambda s: NodeLearner("random", s),
        "depth-1 regression tree on one seeded random attribute"),
-    _r("RegWorstNode", lambda s: NodeLearner("worst", s),
-       "depth-1 regression tree on the least important column"),
 ]
+
+
+def capped(ctx, max_rows: int):
+    """The context itself, or a context over a stratified subsample of ``max_rows`` rows."""
+    if max_rows is None or ctx.dataset.n_rows <= max_rows:
+        return ctx
+    from metafeatures.context import DatasetContext
+
+    return DatasetContext(ctx.dataset.subsample(max_rows, seed=ctx.seed), seed=ctx.seed,
+                          max_rows=max_rows)
 
 
 def table_of(ctx) -> tuple[Table, np.ndarray, int]:
@@ -185,8 +198,16 @@ def evaluate(landmarker: Landmarker, table: Table, y: np.ndarray, n_classes: int
     return {landmarker.name + k: v for k, v in scores.items()}
 
 
-def compute(ctx, landmarkers: list[Landmarker] | None = None) -> dict[str, float]:
-    """All landmarkers of the context's task (the others are NaN)."""
+def compute(ctx, landmarkers: list[Landmarker] | None = None,
+            max_rows: int | None = MAX_ROWS) -> dict[str, float]:
+    """All landmarkers of the context's task (the others are NaN), on at most
+    ``max_rows`` rows (None: all rows of the context)."""
+    # one BLAS thread: the matrices are small, and threads thrash on a busy machine
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _compute(capped(ctx, max_rows), landmarkers)
+
+
+def _compute(ctx, landmarkers: list[Landmarker] | None) -> dict[str, float]:
     table, y, n_classes = table_of(ctx)
     task = "classification" if n_classes else "regression"
     out: dict[str, float] = {}
@@ -223,7 +244,8 @@ def _definitions() -> dict[str, str]:
               else f"{lm.folds}-fold CV")
         source = " (OpenML quality)" if lm.openml else ""
         for score, text in lm.scores.items():
-            defs[lm.name + score] = f"{text} of {lm.description}, {cv}, pooled predictions{source}"
+            defs[lm.name + score] = (f"{text} of {lm.description}, {cv} on <= {MAX_ROWS} rows, "
+                                     f"pooled predictions{source}")
     return defs
 
 

@@ -3,7 +3,8 @@
 The tree is scikit-learn's CART (``DecisionTreeClassifier``, Gini, fully grown; for
 regression ``DecisionTreeRegressor`` with at least 5 rows per leaf, since a fully grown
 regression tree has about one leaf per row), seeded with the context's seed, fitted on
-all rows of the (sub)sample. Numeric attributes enter as they are, missing values
+all rows of the extractor's sample, or on a stratified subsample of :data:`MAX_ROWS`
+rows when it is larger. Numeric attributes enter as they are, missing values
 follow the tree's native NaN routing, nominal attributes are one-hot encoded (their
 <= 32 most frequent levels); counts "per attribute" refer to the dataset's attributes,
 so a split on any indicator of a nominal attribute uses that attribute.
@@ -18,11 +19,15 @@ from __future__ import annotations
 import numpy as np
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from metafeatures.landmarking import table_of
+from metafeatures.landmarking import capped, table_of
 from metafeatures.learners.table import TableEncoder
 from metafeatures.registry import MetaFeatureGroup
 
 __all__ = ["GROUP", "compute", "fit_tree", "tree_structure"]
+
+#: The tree is fitted on at most this many rows (stratified subsample of the extractor's
+#: sample, seeded): a fully grown tree costs O(n log n) per level.
+MAX_ROWS = 5000
 
 #: Minimum rows per leaf of the regression tree.
 REGRESSION_MIN_LEAF = 5
@@ -154,9 +159,9 @@ def tree_structure(tree, attribute_of_column: np.ndarray, n_attributes: int,
     return out
 
 
-def compute(ctx) -> dict[str, float]:
-    """Model-based meta-features of the context's (sub)sample."""
-    tree, encoder, n_attributes, n_classes = fit_tree(ctx)
+def compute(ctx, max_rows: int | None = MAX_ROWS) -> dict[str, float]:
+    """Model-based meta-features of the context's (sub)sample (<= ``max_rows`` rows)."""
+    tree, encoder, n_attributes, n_classes = fit_tree(capped(ctx, max_rows))
     return tree_structure(tree, encoder.attribute_of_column_, n_attributes, n_classes)
 
 

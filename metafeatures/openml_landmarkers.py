@@ -2,7 +2,7 @@
 
 Rerunnable report::
 
-    python -m metafeatures.openml_landmarkers [--shared ../shared] [--max-rows 10000]
+    python -m metafeatures.openml_landmarkers [--shared ../shared] [--max-rows 3000]
 
 For every OpenML100 task whose dataset is in the corpus (the matches of
 :data:`metafeatures.openml_agreement.MATCHES`), it computes our OpenML-named
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from metafeatures.landmarking import LANDMARKERS, compute
+from metafeatures.landmarking import LANDMARKERS, MAX_ROWS, compute
 
 __all__ = ["GOAL", "landmarker_values", "spearman_table", "main"]
 
@@ -33,7 +33,7 @@ def _openml_landmarkers():
     return [lm for lm in LANDMARKERS if lm.openml]
 
 
-def landmarker_values(shared: Path, max_rows: int = 10_000, seed: int = 0,
+def landmarker_values(shared: Path, max_rows: int = MAX_ROWS, seed: int = 0,
                       tasks: list[str] | None = None) -> dict[str, dict[str, float]]:
     """Our OpenML-named landmarker values per matched task id."""
     from metafeatures.context import DatasetContext
@@ -51,7 +51,7 @@ def landmarker_values(shared: Path, max_rows: int = 10_000, seed: int = 0,
         ctx = DatasetContext(ds, seed=seed, max_rows=max_rows).sample_context
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out[task] = compute(ctx, _openml_landmarkers())
+            out[task] = compute(ctx, _openml_landmarkers(), max_rows=max_rows)
     return out
 
 
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m metafeatures.openml_landmarkers",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=default_shared())
-    parser.add_argument("--max-rows", type=int, default=10_000,
+    parser.add_argument("--max-rows", type=int, default=MAX_ROWS,
                         help="row cap (stratified subsample above it), as in the extractor")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tasks", nargs="*", help="only these OpenML task ids")

@@ -18,16 +18,14 @@ Definition, after Weka's ``AttributeSelectedClassifier`` with ``CfsSubsetEval`` 
 
 from __future__ import annotations
 
-import hashlib
 import heapq
-from collections import OrderedDict
 from typing import Callable
 
 import numpy as np
 
 from metafeatures.learners.base import Learner
 from metafeatures.learners.decision_stump import branch_entropy
-from metafeatures.learners.table import Table
+from metafeatures.learners.table import Memo, Table, data_key
 
 __all__ = ["mdl_cut_points", "discretise", "CfsSelector", "select_attributes", "AttributeSelected"]
 
@@ -163,23 +161,14 @@ class CfsSelector:
         return self
 
 
-_SELECTIONS: "OrderedDict[str, np.ndarray]" = OrderedDict()
+_SELECTIONS = Memo()
 
 
 def select_attributes(table: Table, y: np.ndarray, n_classes: int) -> np.ndarray:
     """CFS selection, memoised on the data (landmarkers wrapping different learners
     around the same selection share it)."""
-    h = hashlib.blake2b(digest_size=16)
-    for part in (table.numeric, table.codes, y):
-        h.update(np.ascontiguousarray(part).tobytes())
-        h.update(str(part.shape).encode())
-    h.update(str((table.n_levels, n_classes)).encode())
-    key = h.hexdigest()
-    if key not in _SELECTIONS:
-        _SELECTIONS[key] = CfsSelector().fit(table, y, n_classes).selected_
-        while len(_SELECTIONS) > 16:
-            _SELECTIONS.popitem(last=False)
-    return _SELECTIONS[key]
+    return _SELECTIONS.get(data_key(table, y, n_classes),
+                           lambda: CfsSelector().fit(table, y, n_classes).selected_)
 
 
 class AttributeSelected(Learner):

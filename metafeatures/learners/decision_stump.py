@@ -12,16 +12,19 @@ missing values predicts the overall training frequencies.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import xlogy
 
 from metafeatures.learners.base import Learner, prior
 from metafeatures.learners.table import Table
 
-__all__ = ["DecisionStump", "branch_entropy"]
+__all__ = ["DecisionStump", "branch_entropy", "best_splits"]
+
+
+_LN2 = float(np.log(2.0))
 
 
 def _xlogx(counts: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(counts > 0, counts * np.log2(np.where(counts > 0, counts, 1.0)), 0.0)
+    return xlogy(counts, counts) / _LN2
 
 
 def branch_entropy(counts: np.ndarray) -> np.ndarray:
@@ -29,54 +32,92 @@ def branch_entropy(counts: np.ndarray) -> np.ndarray:
     return _xlogx(counts.sum(axis=-1)) - _xlogx(counts).sum(axis=-1)
 
 
+def best_splits(table: Table, y: np.ndarray, n_classes: int) -> list[tuple[float, tuple]]:
+    """For every attribute, its best stump split: ``(score, split)`` where ``score`` is
+    ``N * H(class | branches)`` (lower is better; inf when the attribute cannot split)
+    and ``split`` holds what :class:`DecisionStump` needs to predict with it."""
+    k = n_classes
+    onehot = np.eye(k)[y]
+    total = onehot.sum(axis=0)
+    out: list[tuple[float, tuple]] = []
+    out.extend(_numeric_splits(table.numeric, onehot, total))
+    for j, n_lev in enumerate(table.n_levels):
+        c = table.codes[:, j]
+        present = c >= 0
+        counts = np.bincount(c[present] * k + y[present], minlength=n_lev * k)
+        counts = counts.reshape(n_lev, k).astype(float)
+        miss = total - counts.sum(axis=0)
+        right = (total - miss)[None, :] - counts
+        score = branch_entropy(counts) + branch_entropy(right) + branch_entropy(miss)
+        score[counts.sum(axis=1) == 0] = np.inf
+        score[right.sum(axis=1) == 0] = np.inf
+        if not np.isfinite(score).any():
+            out.append((np.inf, ()))
+            continue
+        v = int(np.argmin(score))
+        out.append((float(score[v]), (False, v, counts[v], right[v], miss)))
+    return out
+
+
+#: Numeric attributes are scanned in blocks of at most this many (rows x columns x classes).
+_BLOCK = 4_000_000
+
+
+def _numeric_splits(x: np.ndarray, onehot: np.ndarray, total: np.ndarray
+                    ) -> list[tuple[float, tuple]]:
+    """Best threshold split of every numeric column, vectorised over column blocks."""
+    n, p = x.shape
+    k = onehot.shape[1]
+    out: list[tuple[float, tuple]] = []
+    width = max(1, _BLOCK // max(1, n * k))
+    for start in range(0, p, width):
+        block = x[:, start:start + width]
+        order = np.argsort(block, axis=0, kind="stable")  # NaN last
+        xs = np.take_along_axis(block, order, axis=0)
+        cum = np.cumsum(onehot[order], axis=0)  # (n, w, k)
+        m = np.sum(~np.isnan(block), axis=0)  # present values per column
+        present_total = cum[np.maximum(m - 1, 0), np.arange(block.shape[1])]
+        present_total[m == 0] = 0.0
+        miss = total[None, :] - present_total  # (w, k)
+        left = cum[:-1]
+        right = present_total[None, :, :] - left
+        with np.errstate(invalid="ignore"):
+            valid = xs[1:] > xs[:-1]  # False where either side is NaN
+        score = branch_entropy(left) + branch_entropy(right) + branch_entropy(miss)[None, :]
+        score = np.where(valid, score, np.inf)
+        if len(score) == 0:
+            out.extend((np.inf, ()) for _ in range(block.shape[1]))
+            continue
+        best = np.argmin(score, axis=0)
+        for c in range(block.shape[1]):
+            i = int(best[c])
+            if not np.isfinite(score[i, c]):
+                out.append((np.inf, ()))
+                continue
+            threshold = (xs[i, c] + xs[i + 1, c]) / 2.0
+            out.append((float(score[i, c]),
+                        (True, threshold, left[i, c], right[i, c], miss[c])))
+    return out
+
+
 class DecisionStump(Learner):
     """Weka-style decision stump (entropy criterion, missing values as a third branch)."""
 
     def fit(self, table: Table, y: np.ndarray, n_classes: int) -> "DecisionStump":
-        k = n_classes
-        self.n_classes_ = k
-        self.prior_ = prior(y, k)
+        self.n_classes_ = n_classes
+        self.prior_ = prior(y, n_classes)
         self.attribute_ = -1  # no split: predict the prior
         best = np.inf
-        onehot = np.eye(k)[y]
-        total = onehot.sum(axis=0)
-        for j in range(table.n_numeric):
-            x = table.numeric[:, j]
-            present = ~np.isnan(x)
-            miss = total - onehot[present].sum(axis=0)
-            order = np.argsort(x[present], kind="stable")
-            xs = x[present][order]
-            if len(xs) < 2 or xs[0] == xs[-1]:
-                continue
-            left = np.cumsum(onehot[present][order], axis=0)[:-1]
-            cut = np.flatnonzero(xs[1:] > xs[:-1])
-            left = left[cut]
-            right = (total - miss)[None, :] - left
-            score = branch_entropy(left) + branch_entropy(right) + branch_entropy(miss)
-            i = int(np.argmin(score))
-            if score[i] < best - 1e-12:
-                best = float(score[i])
-                self.attribute_, self.numeric_ = j, True
-                self.threshold_ = (xs[cut[i]] + xs[cut[i] + 1]) / 2.0
-                self._set_dists(left[i], right[i], miss)
-        for j, n_lev in enumerate(table.n_levels):
-            c = table.codes[:, j]
-            present = c >= 0
-            counts = np.zeros((n_lev, k))
-            np.add.at(counts, (c[present], y[present]), 1.0)
-            miss = total - counts.sum(axis=0)
-            right = (total - miss)[None, :] - counts
-            score = branch_entropy(counts) + branch_entropy(right) + branch_entropy(miss)
-            score[counts.sum(axis=1) == 0] = np.inf
-            score[right.sum(axis=1) == 0] = np.inf
-            if not np.isfinite(score).any():
-                continue
-            v = int(np.argmin(score))
-            if score[v] < best - 1e-12:
-                best = float(score[v])
-                self.attribute_, self.numeric_ = table.n_numeric + j, False
-                self.level_ = v
-                self._set_dists(counts[v], right[v], miss)
+        for j, (score, split) in enumerate(best_splits(table, y, n_classes)):
+            if score < best - 1e-12:  # ties: the first attribute
+                best = score
+                self.attribute_ = j
+                self.numeric_ = split[0]
+                if self.numeric_:
+                    self.threshold_ = split[1]
+                else:
+                    self.level_ = split[1]
+                self._set_dists(*split[2:])
         return self
 
     def _set_dists(self, left: np.ndarray, right: np.ndarray, miss: np.ndarray) -> None:

@@ -59,8 +59,7 @@ def kappa(y: np.ndarray, proba: np.ndarray) -> float:
     """Cohen's kappa of the most probable class against ``y``."""
     k = proba.shape[1]
     pred = np.argmax(proba, axis=1)
-    cm = np.zeros((k, k))
-    np.add.at(cm, (y, pred), 1.0)
+    cm = np.bincount(y * k + pred, minlength=k * k).reshape(k, k).astype(float)
     n = cm.sum()
     po = np.trace(cm) / n
     pe = float(cm.sum(axis=1) @ cm.sum(axis=0)) / (n * n)

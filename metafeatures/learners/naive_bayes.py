@@ -48,9 +48,9 @@ class NaiveBayes(Learner):
         self.log_cond_ = []
         for j, n_lev in enumerate(table.n_levels):
             c = table.codes[:, j]
-            counts = np.ones((k, n_lev))
             ok = c >= 0
-            np.add.at(counts, (y[ok], c[ok]), 1.0)
+            counts = 1.0 + np.bincount(y[ok] * n_lev + c[ok],
+                                       minlength=k * n_lev).reshape(k, n_lev)
             self.log_cond_.append(np.log(counts / counts.sum(axis=1, keepdims=True)))
         return self
 

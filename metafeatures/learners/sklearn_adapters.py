@@ -7,8 +7,11 @@ of one-node trees (``max_depth=1`` CART, Gini for classification):
 
 * ``best``: on all encoded columns;
 * ``random``: on one attribute drawn once per dataset from the seed;
-* ``worst``: on the encoded column with the lowest impurity importance in a fully
-  grown tree fitted on the same training rows.
+* ``worst``: on the least informative attribute of the training rows: the one whose
+  best single split (Weka-stump entropy criterion) leaves the most class entropy.
+  pymfe instead ranks encoded columns by the impurity importance of a fully grown tree
+  (ten full trees per dataset: too slow for our budget); both pick an attribute the
+  class hardly depends on. Classification only.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from metafeatures.learners.base import Learner, prior
+from metafeatures.learners.decision_stump import best_splits
 from metafeatures.learners.table import Table, TableEncoder
 
 __all__ = ["EncodedEstimator", "NodeLearner"]
@@ -92,22 +96,20 @@ class NodeLearner(Learner):
         self.n_classes_ = n_classes
         if self.which == "random":
             rng = np.random.default_rng(self.seed)
-            attribute = int(rng.integers(table.n_attributes))
-            self.attributes_ = np.array([attribute])
-            table = table.attributes(self.attributes_)
+            self.attributes_ = np.array([int(rng.integers(table.n_attributes))])
+        elif self.which == "worst":
+            scores = [score for score, _ in best_splits(table, y, n_classes)]
+            self.attributes_ = np.array([int(np.argmax(scores))])  # first on ties
         else:
             self.attributes_ = np.arange(table.n_attributes)
+        table = table.attributes(self.attributes_)
         self.encoder_ = TableEncoder().fit(table)
         X = self.encoder_.transform(table)
-        self.columns_ = np.arange(X.shape[1])
-        if self.which == "worst":
-            full = self._tree(n_classes).fit(X, y)
-            self.columns_ = np.argsort(full.feature_importances_)[:1]
-        self.model_ = self._tree(n_classes, max_depth=1).fit(X[:, self.columns_], y)
+        self.model_ = self._tree(n_classes, max_depth=1).fit(X, y)
         return self
 
     def predict(self, table: Table) -> np.ndarray:
-        X = self.encoder_.transform(table.attributes(self.attributes_))[:, self.columns_]
+        X = self.encoder_.transform(table.attributes(self.attributes_))
         if self.n_classes_:
             return _class_proba(self.model_, X, self.n_classes_)
         return self.model_.predict(X)

@@ -11,12 +11,15 @@ cross-validation folds.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Table", "TableEncoder", "MAX_LEVELS"]
+__all__ = ["Table", "TableEncoder", "MAX_LEVELS", "data_key", "Memo"]
 
 #: One-hot encodings keep at most this many most frequent levels of a nominal
 #: attribute (per training fold); rarer levels share the all-zero code.
@@ -125,3 +128,29 @@ class TableEncoder:
         blocks = [x] + [(table.codes[:, j][:, None] == keep[None, :]).astype(float)
                         for j, keep in enumerate(self.levels_)]
         return np.hstack(blocks) if len(blocks) > 1 else np.array(x, dtype=float)
+
+
+def data_key(table: Table, y: np.ndarray, *extra: object) -> str:
+    """A digest of a table, its target and extra parameters (for memoising fits)."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in (table.numeric, table.codes, y):
+        h.update(np.ascontiguousarray(part).tobytes())
+        h.update(str(part.shape).encode())
+    h.update(repr((table.n_levels, extra)).encode())
+    return h.hexdigest()
+
+
+class Memo:
+    """A small least-recently-added cache: several landmarkers fitted on the same
+    training rows share one expensive step (a CFS selection, a grown tree)."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._items: "OrderedDict[str, Any]" = OrderedDict()
+
+    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self._items:
+            self._items[key] = compute()
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return self._items[key]

@@ -27,7 +27,9 @@ from metafeatures.learners.base import Learner
 from metafeatures.learners.pruning import (effective_leaves, node_class_counts,
                                            path_class_counts, prune_pessimistic,
                                            prune_reduced_error)
-from metafeatures.learners.table import Table, TableEncoder
+from metafeatures.learners.table import Memo, Table, TableEncoder, data_key
+
+_GROWN = Memo()
 
 __all__ = ["PrunedC45", "ReducedErrorTree", "RandomDepthTree"]
 
@@ -64,10 +66,14 @@ class PrunedC45(_PrunedTree):
         self.seed = seed
 
     def fit(self, table: Table, y: np.ndarray, n_classes: int) -> "PrunedC45":
-        self.encoder_ = TableEncoder().fit(table)
-        X = self.encoder_.transform(table)
-        tree = DecisionTreeClassifier(criterion="entropy", min_samples_leaf=2,
-                                      random_state=self.seed).fit(X, y)
+        def grow():
+            encoder = TableEncoder().fit(table)
+            tree = DecisionTreeClassifier(criterion="entropy", min_samples_leaf=2,
+                                          random_state=self.seed)
+            return encoder, tree.fit(encoder.transform(table), y)
+
+        # the unpruned tree does not depend on the confidence: grown once per data
+        self.encoder_, tree = _GROWN.get(data_key(table, y, "c45", self.seed), grow)
         counts = node_class_counts(tree, n_classes)
         t = tree.tree_
         cut = prune_pessimistic(t.children_left, t.children_right, counts, self.confidence)
