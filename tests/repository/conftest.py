@@ -19,10 +19,11 @@ def corpus() -> Path:
     return CORPUS
 
 
-@pytest.fixture()
-def small_manifest(corpus: Path, tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def small_manifest(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A manifest of three small classification datasets, one regression one, and a
     malformed file (garbage where an ARFF header should be)."""
+    tmp_path = tmp_path_factory.mktemp("manifest")
     rows = []
     with (corpus / "manifest.csv").open(newline="") as fh:
         reader = csv.DictReader(fh)
