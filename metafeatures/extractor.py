@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from metafeatures.context import DEFAULT_MAX_ROWS, DatasetContext
 from metafeatures.registry import MetaFeatureGroup, MetaFeatureWarning, all_groups, get_group
@@ -44,7 +45,9 @@ def extract_dataset(dataset: Dataset, groups: str | Iterable[str] | None = None,
         start = time.perf_counter()
         gctx = ctx.sample_context if group.expensive else ctx
         try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
+            # one BLAS thread: the matrices are small and threads only contend
+            with np.errstate(all="ignore"), warnings.catch_warnings(), \
+                    threadpool_limits(limits=1, user_api="blas"):
                 warnings.simplefilter("ignore", RuntimeWarning)
                 out = dict(group.compute(gctx))
         except Exception as exc:  # a failing group becomes NaN, the others go on

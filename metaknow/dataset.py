@@ -163,7 +163,9 @@ def load_dataset(
     task : {"classification", "regression"}, optional
         Overrides the inferred task type. Inference: a categorical, string or boolean
         target is classification; a numeric target is classification only when all its
-        values are integers and there are at most ``MAX_INTEGER_CLASSES`` of them.
+        values are integers and there are at most ``MAX_INTEGER_CLASSES`` of them —
+        except in an ARFF file, whose header declares the type: a numeric target attribute
+        is a regression target.
     name : str, optional
         Dataset name (defaults to the file stem, or "dataset").
 
@@ -187,7 +189,11 @@ def load_dataset(
         return _from_sklearn(data[len("sklearn:"):], target, task, name)
     if isinstance(data, (str, Path)):
         frame, default_target, stem = _read_file(Path(data))
-        return _split_frame(frame, target or default_target, task, name or stem, str(data))
+        target = target or default_target
+        if task is None and Path(data).name.lower().endswith((".arff", ".arff.gz")) \
+                and target in frame.columns and pd.api.types.is_float_dtype(frame[target].dtype):
+            task = "regression"  # ARFF declares the type: a numeric target is a regression one
+        return _split_frame(frame, target, task, name or stem, str(data))
     if isinstance(data, pd.DataFrame):
         return _split_frame(data, target, task, name or "dataset", "the DataFrame")
     if isinstance(data, tuple) and len(data) == 2:
