@@ -176,7 +176,7 @@ def nearest_l1(view: RepositoryView, metafeatures: pd.Series, k: int = K) -> lis
     return picks
 
 
-def candidates(view: RepositoryView, task: str, strategy: str, seed: int = SEED
+def candidates(view: RepositoryView, task: str, strategy: str, seed: int = SEED, k: int = K
                ) -> dict[str, list[dict[str, Any]]]:
     """The configurations each method proposes for ``task`` (left out of ``view``)."""
     from metaknow.recommenders import get_recommender
@@ -186,11 +186,11 @@ def candidates(view: RepositoryView, task: str, strategy: str, seed: int = SEED
     rest = view.without_tasks([task])
     mf = view.metafeatures.loc[task]
     rec = get_recommender(strategy).fit(rest)
-    recommended = [dict(c.params) for c in rec.recommend(mf, K)]
-    baseline = [dict(rest.configurations[c][1]) for c in nearest_l1(rest, mf, K)]
+    recommended = [dict(c.params) for c in rec.recommend(mf, k)]
+    baseline = [dict(rest.configurations[c][1]) for c in nearest_l1(rest, mf, k)]
     rng = np.random.default_rng([seed, int(view.tasks.loc[task, "openml_task_id"] or 0)])
     return {strategy: recommended, "nearest_l1": baseline,
-            "sklearn_default": [space.default()], "random": space.sample(rng, K)}
+            "sklearn_default": [space.default()], "random": space.sample(rng, k)}
 
 
 # ----------------------------------------------------------------- evaluation
@@ -204,7 +204,7 @@ def percentile(value: float, population: np.ndarray) -> float:
 
 
 def run_yardstick(view: RepositoryView, matches: pd.DataFrame, corpus: Path, strategy: str,
-                  results_file: Path, folds: int = 10) -> pd.DataFrame:
+                  results_file: Path, folds: int = 10, k: int = K) -> pd.DataFrame:
     """Evaluate every method's configurations on every matched task (resumable)."""
     from metaknow.dataset import load_dataset
     from metaknow.evaluation import Protocol, evaluate, make_splits, mean_metrics
@@ -214,7 +214,7 @@ def run_yardstick(view: RepositoryView, matches: pd.DataFrame, corpus: Path, str
     seen = {(str(t), m, int(r)) for t, m, r in zip(done["task"], done["method"], done["rank"])}
     for match in matches.itertuples():
         openml = view.performance.loc[match.task].dropna().to_numpy()
-        todo = [(m, i, c) for m, cs in candidates(view, match.task, strategy).items()
+        todo = [(m, i, c) for m, cs in candidates(view, match.task, strategy, k=k).items()
                 for i, c in enumerate(cs, start=1) if (str(match.task), m, i) not in seen]
         if not todo:
             continue
