@@ -128,6 +128,9 @@ def tree_structure(tree, attribute_of_column: np.ndarray, n_attributes: int,
         out["TreeLeavesPerClassMean"] = _mean(per_class)
         out["TreeLeavesPerClassSd"] = _sd(per_class)
         out["TreeClassesWithLeafFraction"] = len(per_class) / n_classes
+    if len(attribute_of_column) == 0:  # no attribute: the encoder's constant column
+        attribute_of_column = np.zeros(1, dtype=int)
+        n_attributes = max(n_attributes, 1)
     used_attr = attribute_of_column[t.feature[inner]]
     repeated = np.bincount(used_attr, minlength=n_attributes)
     repeated = repeated[repeated > 0]

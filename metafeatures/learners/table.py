@@ -122,6 +122,10 @@ class TableEncoder:
         return self
 
     def transform(self, table: Table) -> np.ndarray:
+        """The encoded matrix; one all-zero column when there is nothing to encode (a
+        model fitted on it predicts the training prior)."""
+        if len(self.attribute_of_column_) == 0:
+            return np.zeros((table.n_rows, 1))
         x = table.numeric
         if self.impute and x.size:
             x = np.where(np.isnan(x), self.means_[None, :], x)
