@@ -29,8 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="bundled (default), openml100, or the path of a repository store")
     parser.add_argument("--metric", default=None, help="metric of the prior evaluations (default: the store's)")
     parser.add_argument("--groups", default=None,
-                        help="comma-separated meta-feature groups (default: general, statistical, "
-                             "info-theory and landmarking)")
+                        help="comma-separated meta-feature groups, or 'all' (default: general, "
+                             "statistical, info-theory, model-based; landmarking is slower)")
     parser.add_argument("--nearest", type=int, default=5, help="prior tasks to list (default: 5)")
     parser.add_argument("--include-self", action="store_true",
                         help="let the repository's copy of this very dataset contribute")

@@ -32,7 +32,7 @@ class AverageRank(Recommender):
     def _fit(self, view: RepositoryView) -> None:
         self.mean_rank_ = average_ranks(view.performance)
         self.order_ = np.lexsort((np.arange(len(self.mean_rank_)), self.mean_rank_))
-        self.mean_, self.std_ = column_stats(self.normalised_)
+        self.mean_, self.std_ = column_stats(self.normalised_, prior_std=self.prior_std_)
 
     def _recommend(self, metafeatures: pd.Series, k: int, excluded: frozenset[str]) -> list[Candidate]:
         return [self._candidate(int(j), self.mean_[j], self.std_[j], (),

@@ -111,6 +111,7 @@ class Recommender(ABC):
         self.config_ids_ = [str(c) for c in perf.columns]
         norm = view.normalised().to_numpy(dtype=float)
         self.normalised_ = norm
+        self.prior_std_ = float(np.nanstd(norm)) if np.isfinite(norm).any() else 0.0
         self._excluded_cache: tuple[frozenset[str], Recommender] | None = None
         # Multi-threaded BLAS on tall-skinny products is slower than one thread, and far
         # slower on a busy machine (threads spin): fits use one BLAS thread.
@@ -159,8 +160,15 @@ class Recommender(ABC):
                          "repository", tuple((str(t), float(d)) for t, d in evidence), rationale)
 
 
-def column_stats(values: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """NaN-skipping (weighted) mean and standard deviation of each column."""
+def column_stats(values: np.ndarray, weights: np.ndarray | None = None,
+                 prior_std: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """NaN-skipping (weighted) mean of each column and the uncertainty of that mean.
+
+    The uncertainty is ``sqrt(spread**2 + prior_std**2 / n_eff)``: the weighted spread
+    over the supporting tasks plus a term that shrinks with their effective number
+    ``n_eff = (sum w)**2 / sum w**2`` — a configuration seen on one task only is not
+    known to within 0. A column without any value gets mean 0 and ``prior_std``.
+    """
     ok = ~np.isnan(values)
     w = np.ones(values.shape[0]) if weights is None else np.asarray(weights, dtype=float)
     W = ok * w[:, None]
@@ -169,4 +177,6 @@ def column_stats(values: np.ndarray, weights: np.ndarray | None = None) -> tuple
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = (W * filled).sum(axis=0) / tot
         var = (W * (filled - np.nan_to_num(mean)) ** 2).sum(axis=0) / tot
-    return np.nan_to_num(mean, nan=0.0), np.sqrt(np.nan_to_num(var, nan=0.0))
+        n_eff = tot ** 2 / (W ** 2).sum(axis=0)
+        extra = np.where(n_eff > 0, prior_std ** 2 / n_eff, prior_std ** 2)
+    return np.nan_to_num(mean, nan=0.0), np.sqrt(np.nan_to_num(var, nan=0.0) + np.nan_to_num(extra, nan=prior_std ** 2))

@@ -6,7 +6,8 @@ The ``n_neighbors`` prior tasks closest to the new one (learned-weight L1 distan
 similarity-weighted best-of score over those tasks, so the first pick is the
 configuration with the best weighted mean and each later pick covers a neighbour the
 earlier ones served badly (their best configurations, deduplicated). The predicted score
-is the weighted mean over the neighbours, the uncertainty the weighted spread.
+is the weighted mean over the neighbours that evaluated the configuration; the
+uncertainty combines their weighted spread with how few they are (see ``column_stats``).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class NearestTasks(Recommender):
         order = greedy_select(self.normalised_, k, weights, pool)
         rows = [self.row_[nb.task_id] for nb in neigh]
         used = np.flatnonzero(weights > 0)
-        mean, std = column_stats(self.normalised_[np.ix_(used, order)], weights[used])
+        mean, std = column_stats(self.normalised_[np.ix_(used, order)], weights[used], self.prior_std_)
         out = []
         for i_, j in enumerate(order):
             col = self.normalised_[rows, j]

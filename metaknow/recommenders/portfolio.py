@@ -37,12 +37,12 @@ def greedy_select(scores: np.ndarray, k: int, weights: np.ndarray | None = None,
     S = np.asarray(scores, dtype=float)
     cols = np.arange(S.shape[1]) if pool is None else np.asarray(pool, dtype=int)
     w = np.ones(S.shape[0]) if weights is None else np.asarray(weights, dtype=float)
-    if w.sum() > 0:  # tasks of weight 0 cannot change the objective: leave them out
-        rows = np.flatnonzero(w > 0)
-        S, w = S[rows], w[rows] / w[rows].sum()
-    else:
-        w = np.full(S.shape[0], 1.0 / S.shape[0])
-    S = np.nan_to_num(S[:, cols] if pool is not None else S, nan=0.0)
+    rows = np.flatnonzero(w > 0) if w.sum() > 0 else np.arange(S.shape[0])
+    # tasks of weight 0 cannot change the objective: leave them out (one copy of the block)
+    w = w[rows] / w[rows].sum() if w.sum() > 0 else np.full(S.shape[0], 1.0 / S.shape[0])
+    if len(rows) < S.shape[0] or pool is not None:
+        S = S[np.ix_(rows, cols)]
+    S = np.nan_to_num(S, nan=0.0)
     tiebreak = 1e-9 * (w @ S)
     best = np.zeros(S.shape[0])
     chosen: list[int] = []
@@ -73,7 +73,7 @@ class GreedyPortfolio(Recommender):
 
     def _fit(self, view: RepositoryView) -> None:
         self.order_ = greedy_select(self.normalised_, self.max_size)
-        self.mean_, self.std_ = column_stats(self.normalised_)
+        self.mean_, self.std_ = column_stats(self.normalised_, prior_std=self.prior_std_)
 
     def _recommend(self, metafeatures: pd.Series, k: int, excluded: frozenset[str]) -> list[Candidate]:
         order = self.order_ if k <= len(self.order_) else greedy_select(self.normalised_, k)

@@ -214,9 +214,12 @@ class TaskDistance:
     def typical_gap(self, j: int) -> float:
         """95th percentile over prior tasks of the distance to their ``j``-th nearest task
         (``j`` from 1): a new task's ``j``-th neighbour within it counts as similar."""
-        col = self.neighbour_gaps_[:, min(j, self.neighbour_gaps_.shape[1]) - 1]
-        col = col[np.isfinite(col)]
-        return float(np.percentile(col, 95)) if len(col) else np.inf
+        if not hasattr(self, "_gap95"):
+            g = np.where(np.isfinite(self.neighbour_gaps_), self.neighbour_gaps_, np.nan)
+            with np.errstate(all="ignore"):
+                self._gap95 = np.nan_to_num(np.nanpercentile(g, 95, axis=0), nan=np.inf) \
+                    if np.isfinite(g).any() else np.full(g.shape[1], np.inf)
+        return float(self._gap95[min(j, len(self._gap95)) - 1])
 
     # -------------------------------------------------------------- query
     def distances(self, metafeatures: pd.Series) -> np.ndarray:
@@ -242,10 +245,15 @@ class TaskDistance:
 
     def rank(self, d: np.ndarray, n: int, exclude_tasks: Iterable[str] = ()) -> list[NeighbourTask]:
         excluded = set(map(str, exclude_tasks))
-        order = np.lexsort((np.arange(len(d)), d))
-        sims = self.similarity(d)
-        return [NeighbourTask(self.tasks_[i], self.task_names_[i], float(d[i]), float(sims[i]))
-                for i in order if self.tasks_[i] not in excluded][:n]
+        m = min(len(d), n + len(excluded))
+        top = np.argpartition(d, m - 1)[:m] if 0 < m < len(d) else np.arange(len(d))
+        order = top[np.lexsort((top, d[top]))]
+        out = []
+        for i in order:
+            if self.tasks_[i] not in excluded and len(out) < n:
+                out.append(NeighbourTask(self.tasks_[i], self.task_names_[i], float(d[i]),
+                                         float(np.exp(-d[i] / self.bandwidth_))))
+        return out
 
     def is_far(self, distance: float) -> bool:
         """Whether a nearest distance means the new task is unlike every prior task."""
