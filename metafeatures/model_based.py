@@ -27,7 +27,7 @@ __all__ = ["GROUP", "compute", "fit_tree", "tree_structure"]
 
 #: The tree is fitted on at most this many rows (stratified subsample of the extractor's
 #: sample, seeded): a fully grown tree costs O(n log n) per level.
-MAX_ROWS = 5000
+MAX_ROWS = 2000
 
 #: Minimum rows per leaf of the regression tree.
 REGRESSION_MIN_LEAF = 5
