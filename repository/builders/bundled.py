@@ -90,13 +90,12 @@ def build_bundled(corpus: str | Path, work: str | Path, out: str | Path = BUNDLE
 
 def compute_metafeatures(corpus: str | Path, out: str | Path = BUNDLED_DIR, *,
                          log: Callable[[str], None] = print) -> int:
-    """Extract meta-features of every task in ``out/tasks.csv`` into ``metafeatures.csv``.
+    """Extract meta-features of every corpus dataset into ``out/metafeatures.csv``.
 
-    Uses the project's extractor (:func:`metafeatures.extract`, seed 0) on the same data
-    the builder used (the corpus file, full rows). Returns the number of tasks written.
+    Uses the project's extractor (:func:`metafeatures.extract`, seed 0) on the data the
+    builder uses (the manifest's task and target, all rows). Datasets that cannot be
+    loaded are left out (the build records them as skipped). Returns the number of rows.
     """
-    import csv
-
     import pandas as pd
 
     from metaknow.dataset import load_dataset
@@ -104,21 +103,19 @@ def compute_metafeatures(corpus: str | Path, out: str | Path = BUNDLED_DIR, *,
 
     corpus, out = Path(corpus), Path(out)
     manifest = corpus / "manifest.csv" if corpus.is_dir() else corpus
-    entries = {e.name: e for e in collect_datasets([manifest])}
     rows = []
-    with (out / "tasks.csv").open(newline="") as fh:
-        tasks = list(csv.DictReader(fh))
-    for t in tasks:
-        e = entries.get(t["name"])
-        if e is None:
-            log(f"meta-features: {t['name']} not in the corpus manifest, left out")
-            continue
+    for e in sorted(collect_datasets([manifest]), key=lambda d: d.name):
         start = time.time()
-        data = load_dataset(e.path, target=e.target, task=t["task_type"], name=e.name)  # type: ignore[arg-type]
-        values = extract(data, task=t["task_type"], seed=0)
-        rows.append({"task": t["name"], "source": t["source"], "extractor": "metaknow",
+        try:
+            data = load_dataset(e.path, target=e.target, task=e.task, name=e.name)  # type: ignore[arg-type]
+        except Exception as exc:  # the build skips it too
+            log(f"meta-features: {e.name} left out ({exc})")
+            continue
+        values = extract(data, task=data.task, seed=0)
+        rows.append({"task": e.name, "source": SOURCE, "extractor": "metaknow",
                      "extractor_version": str(EXTRACTOR_VERSION), **values.to_dict()})
-        log(f"meta-features: {t['name']} ({len(values)} values, {time.time() - start:.1f} s)")
+        log(f"meta-features: {e.name} ({int(values.notna().sum())}/{len(values)} values, "
+            f"{time.time() - start:.1f} s)")
     frame = pd.DataFrame(rows)
     text = frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
     export._atomic_write(out / "metafeatures.csv", text.encode())  # noqa: SLF001

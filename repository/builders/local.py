@@ -205,8 +205,8 @@ class LocalBuilder:
         stored = self.store.task(entry.name, self.source)
         if stored is not None:
             if stored["content_hash"] and stored["content_hash"] != dataset.content_hash():
-                raise RepositoryError(f"task {entry.name}: the data differ from the stored task "
-                                      "(content hash mismatch); use another source name")
+                raise DataError(f"task {entry.name}: the data differ from the stored task "
+                                "(content hash mismatch); use another source name")
             want = {k: v for k, v in self.protocol.to_dict().items() if k != "time_limit"}
             have = {k: v for k, v in stored["protocol"].items() if k != "time_limit"}
             if have and have != want:
