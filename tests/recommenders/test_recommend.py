@@ -175,3 +175,24 @@ def test_cash_space_all_recommends_algorithm_and_configuration(synth_view):
     only_lgbm = recommend(metafeatures=view.metafeatures.iloc[0] + 0.01, task="classification",
                           repository=view, space="lightgbm", k=25)
     assert only_lgbm.spaces == ["lightgbm/classification"]
+
+
+def test_openml_task_identified_by_exact_counts(synth_view):
+    """A prior task whose qualities another extractor computed is still recognised as the
+    same dataset when every exact count agrees."""
+    from repository.view import RepositoryView
+
+    counts = {"NumberOfInstances": 768.0, "NumberOfFeatures": 9.0, "NumberOfClasses": 2.0,
+              "NumberOfMissingValues": 0.0, "MajorityClassSize": 500.0}
+    mf = synth_view.metafeatures.copy()
+    for name, value in counts.items():
+        mf[name] = np.arange(len(mf), dtype=float) + 1000  # all different from the query ...
+        mf.loc[mf.index[9], name] = value                  # ... except task 9
+    view = RepositoryView(synth_view.performance, mf, synth_view.configurations, synth_view.metric,
+                          synth_view.tasks, synth_view.defaults)
+    query = mf.iloc[9].copy()
+    query.iloc[:8] += 0.5  # the other meta-features differ (another extractor)
+    r = recommend_from_view(view, query, k=3)
+    assert r.excluded_tasks == [view.performance.index[9]]
+    query["NumberOfInstances"] = 767.0
+    assert recommend_from_view(view, query, k=3).excluded_tasks == []
