@@ -130,3 +130,12 @@ def test_timeout_kills_the_fit_and_the_worker_is_reused() -> None:
     # The sandboxed path scores exactly as the in-process path.
     inproc = evaluate("lightgbm", fast, ds, splits)
     assert [r.metrics for r in inproc] == [r.metrics for r in after]
+
+
+def test_memory_limit_reports_memout_and_caller_goes_on() -> None:
+    ds = _toy(30, 2)
+    (f, tr, te), = make_splits(ds, Protocol(n_splits=2))[:1]
+    cfg = get_space("knn", "classification").default()
+    res = evaluate_fold("knn", cfg, ds, tr, te, memory_limit_mb=100, time_limit=60)
+    assert res.status == "memout" and res.error
+    assert evaluate_fold("knn", cfg, ds, tr, te, time_limit=60).status == "ok"

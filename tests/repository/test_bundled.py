@@ -1,0 +1,54 @@
+"""The committed bundled repository: well-formed files, materialisation, sane numbers."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repository.builders.bundled import BUNDLED_DIR, N_CONFIGS, PROTOCOL
+from repository.named import open_repository, repository_path
+
+pytestmark = pytest.mark.skipif(not (BUNDLED_DIR / "FORMAT").is_file(),
+                                reason="no bundled repository committed yet")
+
+
+def test_committed_pair_files_are_complete() -> None:
+    spaces = {p.stem: json.loads(p.read_text()) for p in (BUNDLED_DIR / "spaces").glob("*.json")}
+    tasks = {r["name"]: r for r in csv.DictReader((BUNDLED_DIR / "tasks.csv").open())}
+    files = sorted((BUNDLED_DIR / "evaluations").glob("*/*.csv.gz"))
+    assert files
+    for path in files:
+        task = tasks[path.name[: -len(".csv.gz")]]
+        assert json.loads(task["protocol"])["n_splits"] == PROTOCOL.n_splits
+        space = spaces[f"{path.parent.name}-{task['task_type']}"]
+        rows = list(csv.DictReader(io.StringIO(gzip.decompress(path.read_bytes()).decode())))
+        hashes = {r["config_hash"] for r in rows}
+        assert len(hashes) == N_CONFIGS and hashes <= set(space["configurations"])
+        assert len(rows) == N_CONFIGS * PROTOCOL.n_splits
+        assert any(r["status"] == "ok" for r in rows), f"{path}: every evaluation failed"
+
+
+def test_bundled_materialises_once_and_is_sane(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("METAKNOW_CACHE", str(tmp_path))
+    path = repository_path("bundled")
+    assert path.parent == tmp_path and path.name.startswith("bundled-")
+    stamp = path.stat().st_mtime_ns
+    assert repository_path("bundled") == path and path.stat().st_mtime_ns == stamp  # cached
+    with open_repository() as store:
+        assert store.verify() == []
+        info = store.info()
+        assert any(s["space"] == "lightgbm/classification" for s in info["spaces"])
+        view = store.view("lightgbm", "classification")
+    default = view.defaults["lightgbm/classification"]
+    perf = view.performance
+    assert perf.shape[1] == N_CONFIGS
+    scored = perf.dropna(how="all")
+    # the library default is not the best configuration everywhere
+    assert (scored[default] < scored.max(axis=1) - 1e-12).any()
+    assert np.nanmax(perf.to_numpy()) <= 1.0 and np.nanmin(perf.to_numpy()) >= 0.0
