@@ -61,6 +61,8 @@ class TuneResult:
         The run was stopped by Ctrl-C (rerun with the same ``out`` to resume).
     notes : list of str
         What happened on the way (e.g. no recommender available, cold start used).
+    run_history : RunHistory
+        The trials themselves (per-fold costs and scores).
     """
 
     best_config: Configuration
@@ -73,6 +75,7 @@ class TuneResult:
     out: str | None = None
     notes: list[str] = field(default_factory=list)
     overhead: float = 0.0
+    run_history: RunHistory | None = None
 
 
 class FoldObjective:
@@ -115,7 +118,7 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
          out: str | os.PathLike[str] | None = None, seed: int = 0,
          repository: Any = "bundled", use_priors: bool = False, refit: bool = True,
          task: str | None = None,
-         callback: Callable[[Trial, Optimizer], None] | None = None) -> TuneResult:
+         callback: Callable[[Trial, float | None, int], None] | None = None) -> TuneResult:
     """Tune ``space`` on a dataset with warm-started random-forest Bayesian optimisation.
 
     Parameters
@@ -152,6 +155,8 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
         Feed the nearest tasks' prior evaluations to the surrogate (see :mod:`metaknow.bo.priors`).
     refit : bool
         Refit the best configuration on all rows (``result.model``).
+    callback : callable, optional
+        Called after each trial with ``(trial, best score so far or None, trials done)``.
 
     Returns
     -------
@@ -200,8 +205,14 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
                           history=history, budget_hint=budget, intensifier=FoldRace())
     objective = FoldObjective(the_space.name, dataset, splits, metric, seed, time_limit)
     runner = SerialRunner() if n_jobs == 1 else ThreadRunner(_int(n_jobs, "n_jobs"))
+
+    def report(trial: Trial, opt: Optimizer) -> None:
+        if callback is not None:
+            inc = opt.incumbent
+            callback(trial, None if inc is None else objective.sign * inc.cost, len(opt.history))
+
     result = optimizer.optimize(objective, budget, wall_time=wall_time, n_jobs=n_jobs,
-                                n_folds=objective.n_folds, callback=callback, runner=runner)
+                                n_folds=objective.n_folds, callback=report, runner=runner)
     inc = optimizer.incumbent
     if inc is None:
         raise TuneError("no configuration finished every fold; see the history for the errors"
@@ -215,7 +226,7 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     model = _refit(the_space, inc.config, dataset, seed) if refit else None
     return TuneResult(inc.config, best_score, metric, the_space.key,
                       history_frame(history, sign, metric), model, result.interrupted,
-                      None if out is None else str(out), notes, result.overhead)
+                      None if out is None else str(out), notes, result.overhead, history)
 
 
 def history_frame(history: RunHistory, sign: float, metric: str) -> pd.DataFrame:

@@ -12,6 +12,7 @@
 * Costs can be modelled on a log scale (min-max normalised, then ``log``), as SMAC's
   hyperparameter-optimisation facade does: it stretches the region near the optimum
   where the interesting differences are.
+  The floor of the scale lies below the best cost by its gap to the 5th percentile.
 * Optional prior observations from related tasks (see :class:`PriorObservations`):
   rows carrying a task-similarity input (1 for the task being tuned) and a sample weight
   that shrinks with dissimilarity and fades as the task's own trials accumulate.
@@ -40,12 +41,26 @@ def _as_tree_input(X: np.ndarray) -> np.ndarray:
 
 
 def log_scale_costs(y: np.ndarray, lo: float | None = None, hi: float | None = None) -> np.ndarray:
-    """``log`` of costs min-max normalised to ``[0, 1]`` (floored at ``1e-3``)."""
+    """``log`` of costs scaled to ``(0, 1]`` against a floor just below the best cost.
+
+    The floor sits as far below the minimum as the 5th percentile sits above it (SMAC's
+    choice), so the distance to the unknown optimum is estimated from the data rather
+    than fixed.
+    """
     y = np.asarray(y, dtype=float)
-    lo = float(np.min(y)) if lo is None else lo
+    lo = log_floor(y) if lo is None else lo
     hi = float(np.max(y)) if hi is None else hi
     span = hi - lo if hi > lo else 1.0
-    return np.log(np.clip((y - lo) / span, 0.0, None) + 1e-3)
+    return np.log(np.clip((y - lo) / span, 1e-12, None))
+
+
+def log_floor(y: np.ndarray) -> float:
+    """``min - (q5 - min)``, nudged down so the best cost never maps to ``log(0)``."""
+    y = np.asarray(y, dtype=float)
+    low = float(np.min(y))
+    gap = float(np.percentile(y, 5)) - low
+    span = float(np.max(y)) - low
+    return low - gap - max(1e-10, 1e-6 * span)
 
 
 @dataclass(frozen=True)
@@ -120,7 +135,7 @@ class RandomForestSurrogate:
         """Fit on vector forms ``X`` (NaN = inactive) and costs ``y``."""
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float)
-        self._lo, self._hi = float(np.min(y)), float(np.max(y))
+        self._lo, self._hi = log_floor(y), float(np.max(y))
         target = self.transform(y)
         weights = np.ones(len(y))
         self.uses_priors_ = priors is not None and priors.weight(len(y)) > 0 and len(priors.y) > 0

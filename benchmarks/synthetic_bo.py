@@ -1,0 +1,342 @@
+"""Synthetic benchmark of the BO loop: metaknow vs SMAC3 vs Optuna TPE vs random search.
+
+Functions with a known optimum: Branin (2-d), Hartmann-6 (6-d) and ``mixed``, a
+categorical/conditional function defined here (optimum 0). For every function, seed
+and method, the optimiser runs ``--trials`` trials through its ask/tell interface; we
+record the regret (best value found minus the optimum) at 25/50/100/200 trials and the
+optimiser's own overhead per trial (time in ask + tell, the objective excluded).
+
+``metaknow+priors`` additionally gives the surrogate evaluations of three *related
+tasks* — the same function with its inputs shifted by small random offsets and its
+output rescaled (similarities 0.9 / 0.7 / 0.5, 60 random evaluations each) — to show
+whether prior observations help early.
+
+Results are appended to ``<out>/runs.csv`` as each run finishes (a rerun skips finished
+runs), and summarised in ``<out>/summary.md``. Peers (smac, optuna) are the optional
+``bench`` extra and are imported lazily.
+
+    python benchmarks/synthetic_bo.py --out results/synthetic_bo
+    python benchmarks/synthetic_bo.py --seeds 2 --trials 50 --functions branin mixed
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from metaknow.bo import Optimizer
+from metaknow.bo.surrogate import PriorObservations
+from metaknow.space import Categorical, Condition, Float, Integer, SearchSpace
+
+CHECKPOINTS = (25, 50, 100, 200)
+FIELDS = ["function", "method", "seed", "trials", "regret", "best", "overhead_per_trial",
+          "overhead_last_quarter", "wall"]
+
+
+# --------------------------------------------------------------------- functions
+@dataclass(frozen=True)
+class Problem:
+    name: str
+    space: SearchSpace
+    f: Callable[[dict[str, Any]], float]
+    optimum: float
+
+
+def branin(c: dict[str, Any]) -> float:
+    x1, x2 = c["x1"], c["x2"]
+    return ((x2 - 5.1 / (4 * math.pi ** 2) * x1 ** 2 + 5 / math.pi * x1 - 6) ** 2
+            + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1) + 10)
+
+
+_H_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
+                 [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
+_H_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+                        [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+_H_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
+
+
+def hartmann6(c: dict[str, Any]) -> float:
+    x = np.array([c[f"x{i}"] for i in range(1, 7)])
+    return float(-np.sum(_H_ALPHA * np.exp(-np.sum(_H_A * (x - _H_P) ** 2, axis=1))))
+
+
+_COLOUR = {"red": 0.6, "green": 0.3, "blue": 0.0, "yellow": 0.9}
+
+
+def mixed(c: dict[str, Any]) -> float:
+    """Optimum 0 at kind=quadratic, depth=11, x=0.7, colour=blue."""
+    value = 4.0 * (c["x"] - 0.7) ** 2 + _COLOUR[c["colour"]]
+    if c["kind"] == "quadratic":
+        value += ((c["depth"] - 11) / 5.0) ** 2
+    elif c["kind"] == "linear":
+        value += 0.2 + 0.25 * (math.log10(c["rate"]) + 2.0) ** 2
+    else:
+        value += 1.0
+    return float(value)
+
+
+PROBLEMS: dict[str, Problem] = {
+    "branin": Problem("branin", SearchSpace("branin", "regression", (
+        Float("x1", -5.0, 10.0, default=2.5), Float("x2", 0.0, 15.0, default=7.5))),
+        branin, 0.397887357729739),
+    "hartmann6": Problem("hartmann6", SearchSpace("hartmann6", "regression", tuple(
+        Float(f"x{i}", 0.0, 1.0, default=0.5) for i in range(1, 7))), hartmann6, -3.32236801141551),
+    "mixed": Problem("mixed", SearchSpace("mixed", "regression", (
+        Categorical("kind", ("linear", "quadratic", "constant"), default="linear"),
+        Float("x", 0.0, 1.0, default=0.5),
+        Categorical("colour", ("red", "green", "blue", "yellow"), default="red"),
+        Integer("depth", 1, 16, default=4, condition=Condition("kind", ("quadratic",))),
+        Float("rate", 1e-4, 1.0, default=0.1, log=True, condition=Condition("kind", ("linear",))),
+    )), mixed, 0.0),
+}
+
+
+# ------------------------------------------------------------------------ methods
+Runner = Callable[[Problem, int, int], tuple[list[float], list[float]]]
+
+
+def run_metaknow(problem: Problem, seed: int, n: int, priors: PriorObservations | None = None,
+                 ) -> tuple[list[float], list[float]]:
+    opt = Optimizer(problem.space, seed=seed, budget_hint=n, priors=priors)
+    values, overhead = [], []
+    for _ in range(n):
+        t = time.perf_counter()
+        info = opt.ask()
+        a = time.perf_counter() - t
+        v = problem.f(info.config)
+        t = time.perf_counter()
+        opt.tell(info, v)
+        overhead.append(a + time.perf_counter() - t)
+        values.append(v)
+    return values, overhead
+
+
+def related_priors(problem: Problem, seed: int, n_per_task: int = 60) -> PriorObservations:
+    """Three shifted/rescaled versions of ``problem``, evaluated at random configurations."""
+    rng = np.random.default_rng([seed, 7919])
+    space = problem.space
+    X, y, task, sim = [], [], [], []
+    for k, (shift, similarity) in enumerate([(0.02, 0.9), (0.05, 0.7), (0.10, 0.5)]):
+        offset = rng.normal(0.0, shift, len(space))
+        scale, bias = rng.uniform(0.7, 1.3), rng.normal(0.0, 1.0)
+        for config in space.sample(rng, n_per_task):
+            vec = space.to_vector(config)
+            moved = vec.copy()
+            numeric = space.cat_sizes == 0
+            moved[numeric] = np.clip(vec[numeric] + offset[numeric], 0.0, 1.0)
+            value = scale * problem.f(space.validate(space.from_vector(moved), fill_defaults=True)) + bias
+            X.append(vec)
+            y.append(value)
+            task.append(f"related{k}")
+            sim.append(similarity)
+    return PriorObservations(np.vstack(X), np.array(y), np.array(task), np.array(sim), fade_after=40)
+
+
+def run_metaknow_priors(problem: Problem, seed: int, n: int) -> tuple[list[float], list[float]]:
+    return run_metaknow(problem, seed, n, related_priors(problem, seed))
+
+
+def run_random(problem: Problem, seed: int, n: int) -> tuple[list[float], list[float]]:
+    rng = np.random.default_rng(seed)
+    values, overhead = [], []
+    for _ in range(n):
+        t = time.perf_counter()
+        config = problem.space.sample(rng)[0]
+        overhead.append(time.perf_counter() - t)
+        values.append(problem.f(config))
+    return values, overhead
+
+
+def _configspace(problem: Problem, seed: int) -> Any:
+    from ConfigSpace import Categorical as CSCat
+    from ConfigSpace import ConfigurationSpace, EqualsCondition, InCondition
+    from ConfigSpace import Float as CSFloat
+    from ConfigSpace import Integer as CSInt
+
+    cs = ConfigurationSpace(seed=seed)
+    hps = {}
+    for p in problem.space.params:
+        if isinstance(p, Float):
+            hp = CSFloat(p.name, (p.low, p.high), default=p.default, log=p.log)
+        elif isinstance(p, Integer):
+            hp = CSInt(p.name, (p.low, p.high), default=p.default, log=p.log)
+        else:
+            hp = CSCat(p.name, list(p.choices), default=p.default)
+        hps[p.name] = hp
+    cs.add(list(hps.values()))
+    for p in problem.space.params:
+        if p.condition is not None:
+            parent = hps[p.condition.parent]
+            values = list(p.condition.values)
+            cs.add(EqualsCondition(hps[p.name], parent, values[0]) if len(values) == 1
+                   else InCondition(hps[p.name], parent, values))
+    return cs
+
+
+def run_smac(problem: Problem, seed: int, n: int) -> tuple[list[float], list[float]]:
+    from smac import HyperparameterOptimizationFacade, Scenario
+    from smac.runhistory.dataclasses import TrialValue
+
+    cs = _configspace(problem, seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = Scenario(cs, deterministic=True, n_trials=n, seed=seed, output_directory=Path(tmp))
+        smac = HyperparameterOptimizationFacade(scenario, lambda config, seed=0: 0.0,
+                                                overwrite=True, logging_level=40)
+        values, overhead = [], []
+        for _ in range(n):
+            t = time.perf_counter()
+            info = smac.ask()
+            a = time.perf_counter() - t
+            v = problem.f(dict(info.config))
+            t = time.perf_counter()
+            smac.tell(info, TrialValue(cost=v))
+            overhead.append(a + time.perf_counter() - t)
+            values.append(v)
+    return values, overhead
+
+
+def run_optuna(problem: Problem, seed: int, n: int) -> tuple[list[float], list[float]]:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
+    values, overhead = [], []
+    for _ in range(n):
+        t = time.perf_counter()
+        trial = study.ask()
+        config: dict[str, Any] = {}
+        for p in problem.space.params:
+            if p.condition is not None and not p.condition.holds(config):
+                continue
+            if isinstance(p, Float):
+                config[p.name] = trial.suggest_float(p.name, p.low, p.high, log=p.log)
+            elif isinstance(p, Integer):
+                config[p.name] = trial.suggest_int(p.name, p.low, p.high, log=p.log)
+            else:
+                config[p.name] = trial.suggest_categorical(p.name, list(p.choices))
+        a = time.perf_counter() - t
+        v = problem.f(config)
+        t = time.perf_counter()
+        study.tell(trial, v)
+        overhead.append(a + time.perf_counter() - t)
+        values.append(v)
+    return values, overhead
+
+
+METHODS: dict[str, Runner] = {
+    "metaknow": run_metaknow,
+    "metaknow+priors": run_metaknow_priors,
+    "smac3": run_smac,
+    "optuna_tpe": run_optuna,
+    "random": run_random,
+}
+
+
+# ------------------------------------------------------------------------- driver
+def _done(path: Path) -> set[tuple[str, str, int]]:
+    if not path.exists():
+        return set()
+    frame = pd.read_csv(path)
+    return {(r.function, r.method, int(r.seed)) for r in frame.itertuples()}
+
+
+def run(functions: list[str], methods: list[str], seeds: int, trials: int, out: Path) -> pd.DataFrame:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "runs.csv"
+    done = _done(path)
+    checkpoints = [c for c in CHECKPOINTS if c <= trials] or [trials]
+    if trials not in checkpoints:
+        checkpoints.append(trials)
+    for seed in range(seeds):  # seed-major: a partial run covers every function and method
+        for fname in functions:
+            problem = PROBLEMS[fname]
+            for method in methods:
+                if (fname, method, seed) in done:
+                    continue
+                start = time.perf_counter()
+                values, overhead = METHODS[method](problem, seed, trials)
+                wall = time.perf_counter() - start
+                best = np.minimum.accumulate(values)
+                last = overhead[-max(1, trials // 4):]
+                rows = [{"function": fname, "method": method, "seed": seed, "trials": c,
+                         "regret": float(best[c - 1] - problem.optimum), "best": float(best[c - 1]),
+                         "overhead_per_trial": float(np.mean(overhead[:c])),
+                         "overhead_last_quarter": float(np.mean(last)), "wall": wall}
+                        for c in checkpoints]
+                new = not path.exists()
+                with open(path, "a", newline="") as fh:
+                    writer = csv.DictWriter(fh, FIELDS)
+                    if new:
+                        writer.writeheader()
+                    writer.writerows(rows)
+                print(f"{fname:10s} {method:16s} seed {seed}: regret@{trials} "
+                      f"{rows[-1]['regret']:.4g}, overhead {rows[-1]['overhead_per_trial'] * 1e3:.1f} "
+                      f"ms/trial", flush=True)
+    frame = pd.read_csv(path)
+    frame = frame[frame.function.isin(functions) & frame.method.isin(methods)]
+    (out / "summary.md").write_text(summarise(frame))
+    return frame
+
+
+def summarise(frame: pd.DataFrame) -> str:
+    """Markdown: mean regret and mean rank per function/checkpoint, overall rank, overhead."""
+    lines = []
+    frame = frame.copy()
+    frame["rank"] = frame.groupby(["function", "seed", "trials"])["regret"].rank(method="average")
+    n_seeds = frame.groupby(["function", "method"]).seed.nunique()
+    lines.append(f"Seeds per function and method: {int(n_seeds.min())}–{int(n_seeds.max())}\n")
+    for fname, sub in frame.groupby("function", sort=False):
+        lines.append(f"### {fname}: mean regret (mean rank)\n")
+        checkpoints = sorted(sub.trials.unique())
+        lines.append("| method | " + " | ".join(f"@{c}" for c in checkpoints) + " |")
+        lines.append("|---|" + "---|" * len(checkpoints))
+        for method, m in sub.groupby("method", sort=False):
+            cells = []
+            for c in checkpoints:
+                at = m[m.trials == c]
+                cells.append(f"{at.regret.mean():.4g} ({at['rank'].mean():.2f})")
+            lines.append(f"| {method} | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines.append("### Average rank over functions, seeds and checkpoints; overhead per trial\n")
+    lines.append("| method | mean rank | overhead ms/trial (whole run) | overhead ms/trial (last quarter) |")
+    lines.append("|---|---|---|---|")
+    last = frame[frame.trials == frame.trials.max()]
+    for method, m in frame.groupby("method", sort=False):
+        lm = last[last.method == method]
+        lines.append(f"| {method} | {m['rank'].mean():.3f} | {lm.overhead_per_trial.mean() * 1e3:.2f} "
+                     f"| {lm.overhead_last_quarter.mean() * 1e3:.2f} |")
+    oh = last.groupby("method").overhead_per_trial.mean()
+    if "smac3" in oh and "metaknow" in oh and oh["metaknow"] > 0:
+        lines.append(f"\nSMAC3 / metaknow overhead ratio at {int(last.trials.max())} trials: "
+                     f"{oh['smac3'] / oh['metaknow']:.1f}x")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--functions", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--out", type=Path, default=Path("results/synthetic_bo"))
+    args = parser.parse_args(argv)
+    if args.seeds < 1 or args.trials < 2:
+        parser.error("--seeds must be >= 1 and --trials >= 2")
+    run(args.functions, args.methods, args.seeds, args.trials, args.out)
+    print((args.out / "summary.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""``metaknow tune DATA``: warm-started Bayesian optimisation of one space on one dataset."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+HELP = ("Tune a search space on a dataset: metaknow's recommendations first, then SMAC-style "
+        "random-forest Bayesian optimisation; writes the history, the best configuration and "
+        "an anytime plot; rerun with the same --out to resume.")
+EXAMPLE = """Examples:
+  metaknow tune train.csv --target label --space lightgbm --budget 50
+  metaknow tune sklearn:breast_cancer --budget 30 --warm-start 10 --n-jobs 2 --out runs/bc
+  metaknow tune data.arff --budget 100 --warm-start 0 --metric log_loss --time-limit 60"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", help="CSV/TSV/Parquet/ARFF file (optionally .gz) or sklearn:NAME")
+    parser.add_argument("--target", help="target column (ARFF default: the last attribute)")
+    parser.add_argument("--task", help="classification or regression (default: inferred)")
+    parser.add_argument("--space", default="lightgbm", help="search space to tune (default: lightgbm)")
+    parser.add_argument("--budget", type=int, default=50, help="number of trials (default: 50)")
+    parser.add_argument("--warm-start", type=int, default=10,
+                        help="recommended configurations to start from; 0 = cold start (default: 10)")
+    parser.add_argument("--n-jobs", type=int, default=1, help="trials in parallel (default: 1)")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="seconds per fold; slower folds count as a timeout (default: none)")
+    parser.add_argument("--wall-time", type=float, default=None,
+                        help="seconds for the whole run (default: none)")
+    parser.add_argument("--metric", default=None,
+                        help="metric to optimise (default: roc_auc / r2); see the evaluation protocol")
+    parser.add_argument("--cv", type=int, default=5, help="cross-validation folds (default: 5)")
+    parser.add_argument("--repository", default="bundled",
+                        help="where recommendations come from (default: bundled)")
+    parser.add_argument("--priors", action="store_true",
+                        help="also feed the nearest prior tasks' evaluations to the surrogate")
+    parser.add_argument("--out", default=None,
+                        help="output folder (default: metaknow-tune-<data>-<space>); resumes if it "
+                             "holds this run")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+
+
+def run(args: argparse.Namespace) -> int:
+    from metaknow.exceptions import DataError, TuneError
+    from metaknow.tune import tune
+
+    if args.task is not None and args.task not in ("classification", "regression"):
+        raise DataError(f"--task must be classification or regression, got {args.task!r}")
+    if args.budget < 1:
+        raise TuneError(f"--budget must be a positive number of trials, got {args.budget}")
+    if args.warm_start < 0:
+        raise TuneError(f"--warm-start must be 0 or more, got {args.warm_start}")
+    if args.n_jobs < 1:
+        raise TuneError(f"--n-jobs must be at least 1, got {args.n_jobs}")
+    for name in ("time_limit", "wall_time"):
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            raise TuneError(f"--{name.replace('_', '-')} must be positive, got {value:g}")
+    if args.cv < 2:
+        raise TuneError(f"--cv must be at least 2 folds, got {args.cv}")
+    out = Path(args.out) if args.out else Path(f"metaknow-tune-{_slug(args.data)}-{args.space}")
+    with _Progress(args.budget, enabled=not args.no_progress) as progress:
+        result = tune(args.data, target=args.target, task=args.task, space=args.space,
+                      budget=args.budget, warm_start=args.warm_start, metric=args.metric,
+                      cv=args.cv, n_jobs=args.n_jobs, time_limit=args.time_limit,
+                      wall_time=args.wall_time, out=out, seed=args.seed,
+                      repository=args.repository, use_priors=args.priors,
+                      callback=progress.update, refit=False)
+    result.history.to_csv(out / "history.csv", index=False)
+    plot_anytime(result.history, result.metric, out / "anytime.png")
+    summary = {"space": result.space, "metric": result.metric, "best_score": result.best_score,
+               "best_config": result.best_config, "n_trials": int(len(result.history)),
+               "interrupted": result.interrupted, "out": str(out), "notes": result.notes,
+               "files": {"history": str(out / "history.jsonl"), "history_csv": str(out / "history.csv"),
+                         "best_config": str(out / "best_config.json"), "plot": str(out / "anytime.png")}}
+    if args.format == "json":
+        sys.stdout.write(json.dumps(summary, indent=2, default=str) + "\n")
+    else:
+        _print_summary(summary, result.history)
+    if result.interrupted:
+        print(f"metaknow tune: interrupted after {len(result.history)} trials; rerun with "
+              f"--out {out} to resume", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _slug(data: str) -> str:
+    stem = Path(str(data).split(":", 1)[-1]).name
+    stem = re.sub(r"\.(csv|tsv|parquet|arff)(\.gz)?$", "", stem, flags=re.I)
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", stem) or "data"
+
+
+class _Progress:
+    """A rich progress bar (on stderr): trials done, best score so far, ETA."""
+
+    def __init__(self, total: int, enabled: bool = True) -> None:
+        self.total = total
+        self.enabled = enabled
+        self._bar: Any = None
+
+    def __enter__(self) -> "_Progress":
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+
+            self._bar = Progress(TextColumn("tuning"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("best {task.fields[best]}"), TimeElapsedColumn(),
+                                 TextColumn("ETA"), TimeRemainingColumn(),
+                                 console=Console(file=sys.stderr), transient=False)
+            self._bar.__enter__()
+            self._task = self._bar.add_task("tune", total=self.total, best="-")
+        return self
+
+    def update(self, trial: Any, best: float | None, done: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, best="-" if best is None else f"{best:.4f}")
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+
+def _print_summary(summary: dict[str, Any], history: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=sys.stdout, width=100)
+    for note in summary["notes"]:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    counts = history["status"].value_counts().to_dict() if len(history) else {}
+    console.print(f"[bold]{summary['space']}[/bold]: best {summary['metric']} "
+                  f"{summary['best_score']:.5f} after {summary['n_trials']} trials "
+                  f"({', '.join(f'{v} {k}' for k, v in sorted(counts.items()))})")
+    table = Table(title="Best configuration")
+    table.add_column("parameter")
+    table.add_column("value", justify="right")
+    for k, v in summary["best_config"].items():
+        table.add_row(k, f"{v:.6g}" if isinstance(v, float) else str(v))
+    console.print(table)
+    files = summary["files"]
+    console.print(f"history: {files['history']}  best: {files['best_config']}  plot: {files['plot']}")
+
+
+def plot_anytime(history: Any, metric: str, path: Path) -> None:
+    """Best score so far vs trial number (PNG), with each trial's score as a dot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
+    try:
+        if len(history):
+            x = history["trial"].to_numpy() + 1
+            ax.scatter(x, history["score"], s=12, alpha=0.5, label="trial (raced: partial CV)")
+            warm = history["origin"].eq("warm_start").to_numpy()
+            if warm.any():
+                ax.scatter(x[warm], history["score"][warm], s=18, marker="s", label="warm start")
+            best = history["best_score"].to_numpy()
+            ax.step(x, best, where="post", color="black", label="best so far")
+            finite = [v for v in history["score"] if v is not None and math.isfinite(v)]
+            if finite:
+                lo, hi = min(finite), max(finite)
+                pad = 0.05 * (hi - lo or 1.0)
+                ax.set_ylim(lo - pad, hi + pad)
+        ax.set_xlabel("trial")
+        ax.set_ylabel(metric)
+        ax.set_title("metaknow tune: anytime performance")
+        ax.legend(loc="best", fontsize=8)
+        fig.tight_layout()
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
