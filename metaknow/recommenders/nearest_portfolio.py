@@ -52,7 +52,9 @@ class NearestPortfolio(NearestTasks):
 
     def _task_weights(self, d: np.ndarray, excluded: frozenset[str]
                       ) -> tuple[np.ndarray, list[NeighbourTask], str]:
-        local, neigh, _ = super()._task_weights(d, excluded)
+        local, neigh, note = super()._task_weights(d, excluded)
+        if not self.distance_.features_:
+            return local, neigh, note
         keep = np.array([t not in excluded for t in self.tasks_], dtype=float)
         uniform = keep / keep.sum()
         n_similar = sum(nb.distance <= self.distance_.typical_gap(j)

@@ -51,6 +51,9 @@ class NearestTasks(Recommender):
     def _task_weights(self, d: np.ndarray, excluded: frozenset[str]
                       ) -> tuple[np.ndarray, list[NeighbourTask], str]:
         """Weight of every prior task in the greedy objective, the neighbours, a note."""
+        if not self.distance_.features_:  # nothing to measure similarity with
+            keep = np.array([t not in excluded for t in self.tasks_], dtype=float)
+            return keep / keep.sum(), [], "global portfolio (the repository has no meta-features)"
         neigh = self.distance_.rank(d, int(self.n_neighbors), excluded)
         w = np.zeros(len(self.tasks_))
         for nb in neigh:

@@ -56,3 +56,27 @@ def test_benchmark_cli_errors(capsys):
     assert "unknown strategy 'nope'" in capsys.readouterr().err
     assert cli.main(["benchmark", "zero-shot", "--k", "0", "--strategies", "portfolio"]) == 2
     assert "k must be a positive" in capsys.readouterr().err
+
+
+def test_strategy_variants_on_the_command_line():
+    from metaknow.benchmarking.zero_shot import make_strategy
+
+    rec = make_strategy("nearest_portfolio:n_neighbors=3,global_weight=0.5,learn_weights=false")
+    assert rec.get_params()["n_neighbors"] == 3 and rec.get_params()["learn_weights"] is False
+    assert make_strategy("meta_model").get_params()["n_sampled"] == 0  # only scoreable configs
+    with pytest.raises(Exception, match="unexpected keyword|param=value"):
+        make_strategy("portfolio:bogus=1")
+    with pytest.raises(Exception, match="param=value"):
+        make_strategy("portfolio:max_size")
+
+
+def test_view_without_metafeatures_gives_the_portfolio(synth_view):
+    from metaknow.recommenders import get_recommender
+    from repository.view import RepositoryView
+
+    bare = RepositoryView(synth_view.performance, pd.DataFrame(index=synth_view.performance.index),
+                          synth_view.configurations, synth_view.metric, synth_view.tasks, synth_view.defaults)
+    got = get_recommender("nearest_portfolio").fit(bare).recommend(pd.Series(dtype=float), 4)
+    want = get_recommender("portfolio").fit(bare).recommend(pd.Series(dtype=float), 4)
+    assert [c.config_id for c in got] == [c.config_id for c in want]
+    assert "no meta-features" in got[0].rationale
