@@ -118,7 +118,7 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
     name = DEFAULT_STRATEGY if strategy is None else strategy
     recommender = recommender if recommender is not None else get_recommender(name)
     shared = set(metafeatures.index) & set(map(str, view.metafeatures.columns))
-    if not shared:
+    if not shared and view.metafeatures.shape[1] > 0:
         raise RecommendError("the dataset's meta-features and the repository's have no name in "
                              "common (extracted with other groups or another extractor?)")
     distance = TaskDistance().fit(view)
@@ -131,9 +131,14 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
                      ("its own evaluations were used" if include_self else "it was left out"))
     if len(excluded) >= view.n_tasks:
         raise RecommendError("the repository holds no prior task other than this dataset")
-    nearest = distance.nearest(metafeatures, n_nearest, excluded)
+    nearest = distance.nearest(metafeatures, n_nearest, excluded) if distance.features_ else []
     far = bool(nearest) and distance.is_far(nearest[0].distance)
     used = name
+    if not distance.features_:
+        notes.append("the repository holds no usable meta-features: similarity cannot be measured")
+        if fallback and name not in _GLOBAL:
+            used, recommender = "portfolio", get_recommender("portfolio")
+            notes.append(f"recommending the global portfolio instead of {name}")
     if far:
         notes.append(f"this dataset is unlike every prior task (nearest distance "
                      f"{nearest[0].distance:.3g} > {distance.far_threshold_:.3g})")

@@ -74,7 +74,8 @@ def print_tables(result) -> None:  # noqa: ANN001 - a Recommendation
         near.add_column(col, justify="right" if col in ("#", "distance", "similarity") else "left")
     for i, nb in enumerate(result.nearest_tasks, start=1):
         near.add_row(str(i), nb.name, nb.task_id, f"{nb.distance:.3f}", f"{nb.similarity:.2f}")
-    console.print(near)
+    if result.nearest_tasks:
+        console.print(near)
     conf = Table(title=f"Recommended configurations ({result.space})")
     for col in ("#", "space", "predicted", "±", "why", "parameters"):
         conf.add_column(col, justify="right" if col in ("#", "predicted", "±") else "left",

@@ -196,3 +196,13 @@ def test_openml_task_identified_by_exact_counts(synth_view):
     assert r.excluded_tasks == [view.performance.index[9]]
     query["NumberOfInstances"] = 767.0
     assert recommend_from_view(view, query, k=3).excluded_tasks == []
+
+
+def test_repository_without_metafeatures_recommends_the_portfolio(synth_view):
+    from repository.view import RepositoryView
+
+    bare = RepositoryView(synth_view.performance, pd.DataFrame(index=synth_view.performance.index),
+                          synth_view.configurations, synth_view.metric, synth_view.tasks, synth_view.defaults)
+    r = recommend_from_view(bare, synth_view.metafeatures.iloc[0], k=3)
+    assert r.strategy == "portfolio" and r.nearest_tasks == [] and not r.far_from_prior
+    assert any("no usable meta-features" in n for n in r.notes)
