@@ -91,17 +91,26 @@ def test_second_use_opens_the_cached_build(built):
     assert not list(path.parent.glob("*.partial-*"))
 
 
-@pytest.mark.parametrize("space, dataset, task_id", [
-    ("random_forest", "credit.g", 31),
-    ("adaboost", "diabetes", 37),
+@pytest.mark.parametrize("space, dataset, task_id, cheap", [
+    ("random_forest", "credit.g", 31, {}),
+    ("adaboost", "diabetes", 37, {"algorithm": "SAMME.R", "max_n_estimators": 150}),
 ])
-def test_best_stored_configuration_fits_a_real_pipeline(built, space, dataset, task_id):
-    """OpenML's best configuration on a task, read back, runs on the same local dataset."""
+def test_best_stored_configuration_fits_a_real_pipeline(built, space, dataset, task_id, cheap):
+    """OpenML's best configuration on a task, read back, runs on the same local dataset.
+
+    For AdaBoost: the best SAMME.R configuration with at most 150 trees (quick to fit,
+    and SAMME.R, which scikit-learn no longer has, must still build and run).
+    """
     file = CORPUS / f"{dataset}.arff.gz"
     if not file.is_file():
         pytest.skip(f"{file} is absent")
     view = built.view(space, metric="accuracy")
-    row = view.performance.loc[task_name(task_id)]
+    row = view.performance.loc[task_name(task_id)].dropna()
+    if cheap:
+        keep = [c for c in row.index
+                if view.configurations[c][1]["algorithm"] == cheap["algorithm"]
+                and view.configurations[c][1]["n_estimators"] <= cheap["max_n_estimators"]]
+        row = row[keep]
     best = row.idxmax()
     key, config = view.configurations[best]
     sp = get_space(space, "classification")

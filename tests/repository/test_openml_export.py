@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import math
 from collections import Counter
 from pathlib import Path
@@ -19,8 +17,6 @@ from repository.sources.openml_mapping import (
 )
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "openml"
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-FLOWS = SHARED / "data" / "openml" / "openml100-flows"
 
 
 def _by_type(records: list) -> dict[type, list]:
@@ -181,42 +177,8 @@ def test_missing_columns_are_named(tmp_path):
         OpenMLExport(path)
 
 
-# ------------------------------------------------------ the real OpenML100 files
-def _raw_task_counts(path: Path) -> Counter:
-    """Rows per task id, counted straight from the file's text (independent of our reader)."""
-    with gzip.open(path, "rt") as fh:
-        lines = fh.read().split("@DATA", 1)[1].splitlines()
-    return Counter(int(float(line.rsplit(",", 1)[1])) for line in lines
-                   if line.strip() and not line.startswith("%"))
-
-
-@pytest.mark.shared
-@pytest.mark.parametrize("file, flow, n_rows, n_tasks, per_task", [
-    ("random_forest_flow6969.arff.gz", 6969, 47_000, 94, 500),
-    ("adaboost.arff.gz", 6970, 40_000, 100, 400),
-])
-def test_openml100_exports_round_trip_every_run(file, flow, n_rows, n_tasks, per_task):
-    path = FLOWS / file
-    if not path.is_file():
-        pytest.skip(f"{path} is absent (the shared OpenML100 flow exports are not beside the "
-                    "checkout)")
-    mapper = RunMapper(flow)
-    export = OpenMLExport(path, FLOWS / "task_qualities.json.gz")
-    groups = _by_type(list(export.records(mapper)))
-    evals = groups[EvaluationRecord]
-    assert len(evals) == n_rows and mapper.mapped == n_rows and not mapper.skipped
-    raw = _raw_task_counts(path)
-    assert len(raw) == n_tasks and set(raw.values()) == {per_task}
-    counts = Counter(e.task_name for e in evals)
-    assert counts == Counter({task_name(t): c for t, c in raw.items()})
-    assert not export.tasks_without_qualities
-    assert len(groups[MetaFeatureRecord]) == n_tasks
-    space = get_space(*evals[0].space_key.split("/"))
-    assert all(space.is_valid(e.config) for e in evals[:: 97])
-    assert all(0.0 <= e.metrics["accuracy"] <= 1.0 for e in evals)
-    # The JSON header, read independently, names this flow.
-    with gzip.open(path, "rt") as fh:
-        assert json.loads(fh.readline().lstrip("% "))["flow_id"] == flow
+# The real OpenML100 files (47,000 and 40,000 runs, per-task counts) are checked at the
+# store level in test_openml100.py.
 
 
 # ---------------------------------------------------------------------- CLI
