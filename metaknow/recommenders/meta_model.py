@@ -7,7 +7,9 @@ regressors are each trained on a bootstrap sample of *tasks*; the mean of their
 predictions ranks the candidates and the spread is the uncertainty (how much the answer
 depends on which prior tasks were seen). Candidates are the repository's configurations
 plus ``n_sampled`` configurations drawn at random from each registered space in ``fit``
-(they carry ``source="sampled"``). On large repositories only the ``max_candidates``
+(they carry ``source="sampled"``). As provenance, a repository configuration lists those
+of the 5 prior tasks closest in (unweighted) scaled meta-features on which it scored at
+least 0.9. On large repositories only the ``max_candidates``
 repository configurations with the best mean normalised score are scored per query (a
 shortlist fixed in ``fit``), which keeps a query's cost bounded: tree-model prediction
 costs about 0.1 ms per candidate and model.
@@ -66,6 +68,7 @@ class MetaModel(Recommender):
         mf = view.metafeatures.reindex(view.performance.index)
         self.scaler_ = MetaFeatureScaler().fit(mf)
         Z = self.scaler_.transform(mf)
+        self.Z_ = Z
         configs = [view.configurations[c] for c in self.config_ids_]
         self.encoder_ = ConfigEncoder().fit(configs)
         self.encoded_ = self.encoder_.transform(configs)
@@ -115,6 +118,16 @@ class MetaModel(Recommender):
         preds = np.stack([m.booster_.predict(X, num_threads=1) for m in self.models_])
         return preds.mean(axis=0), preds.std(axis=0)
 
+    def _nearest(self, metafeatures: pd.Series, n: int) -> list[tuple[int, float]]:
+        """Provenance only: the ``n`` prior tasks closest in mean absolute scaled difference."""
+        if self.Z_.shape[1] == 0:
+            return []
+        with np.errstate(all="ignore"):
+            d = np.nanmean(np.abs(self.Z_ - self.scaler_.transform(metafeatures)), axis=1)
+        d = np.where(np.isnan(d), np.inf, d)
+        order = np.lexsort((np.arange(len(d)), d))[:n]
+        return [(int(i), float(d[i])) for i in order if np.isfinite(d[i])]
+
     def _recommend(self, metafeatures: pd.Series, k: int, excluded: frozenset[str]) -> list[Candidate]:
         short = self.encoded_[self.shortlist_]
         enc = np.vstack([short, self.sampled_encoded_]) if self.sampled_ else short
@@ -122,10 +135,13 @@ class MetaModel(Recommender):
         order = np.lexsort((np.arange(len(mean)), -mean))[:k]
         C = len(self.shortlist_)
         why = f"meta-model prediction ({len(self.models_)} bagged LightGBM models)"
+        near = self._nearest(metafeatures, 5)
         out = []
         for j in order:
             if j < C:
-                out.append(self._candidate(int(self.shortlist_[j]), mean[j], std[j], (), why))
+                col = int(self.shortlist_[j])
+                ev = [(self.tasks_[i], d) for i, d in near if self.normalised_[i, col] >= 0.9]
+                out.append(self._candidate(col, mean[j], std[j], ev, why))
             else:
                 key, params = self.sampled_[j - C]
                 out.append(Candidate(config_hash(params), key, dict(params), float(mean[j]),
