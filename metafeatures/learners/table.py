@@ -23,7 +23,7 @@ __all__ = ["Table", "TableEncoder", "MAX_LEVELS", "data_key", "Memo"]
 
 #: One-hot encodings keep at most this many most frequent levels of a nominal
 #: attribute (per training fold); rarer levels share the all-zero code.
-MAX_LEVELS = 32
+MAX_LEVELS = 100
 
 
 @dataclass(frozen=True)

@@ -1,57 +1,51 @@
-"""Small decision trees behind OpenML's tree landmarkers (closest definitions).
+"""Decision trees behind OpenML's tree landmarkers (closest definitions to Weka's).
 
-All three grow a scikit-learn ``DecisionTreeClassifier`` with the entropy criterion on
-the table encoded by :class:`~metafeatures.learners.table.TableEncoder` (numeric values
-as they are, missing values routed by the tree's native NaN handling, nominal
-attributes one-hot), so splits are binary where Weka splits a nominal attribute into
-one branch per level, and missing values go down one branch where Weka splits them
-fractionally. Leaves predict their training class frequencies.
+All grow :func:`~metafeatures.learners.multiway_tree.grow_tree` trees (multiway nominal
+splits, binary numeric ones, fractional missing values, as Weka does):
 
-* :class:`PrunedC45` - Weka ``J48 -C cf``: C4.5 tree (each leaf >= 2 rows), then C4.5's
-  collapse and error-based pruning at confidence ``cf`` (no subtree raising; Weka's
-  gain-ratio criterion replaced by information gain).
-* :class:`ReducedErrorTree` - Weka ``REPTree -L depth``: grown to ``depth`` on a
-  stratified 2/3 of the training rows (leaves >= 2 rows), reduced-error pruned on the
-  other 1/3, leaf frequencies then refitted on all training rows (Weka's back-fitting).
-* :class:`RandomDepthTree` - Weka ``RandomTree -depth depth``: at every node only
-  ``floor(log2(n_attributes)) + 1`` randomly chosen encoded columns are considered,
-  leaves >= 1 row, no pruning.
+* :class:`PrunedC45` - Weka ``J48 -C cf``: gain ratio, each split with two branches of
+  >= 2 rows, then C4.5's collapse and error-based pruning at confidence ``cf``.
+  Differs from J48: no subtree raising.
+* :class:`ReducedErrorTree` - Weka ``REPTree -L depth``: information gain, grown to
+  ``depth`` on a stratified 2/3 of the training rows (splits need two branches of >= 2
+  rows), reduced-error pruned on the other 1/3, then the class counts refitted on all
+  training rows (back-fitting). Differs from REPTree: our own random grow/prune split.
+* :class:`RandomDepthTree` - Weka ``RandomTree -depth depth``: information gain over
+  ``floor(log2(n_attributes)) + 1`` random attributes per node (more when none of them
+  gains), leaves of >= 1 row, no pruning. Differs: our random number stream.
 """
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
-from sklearn.tree import DecisionTreeClassifier
 
 from metafeatures.learners.base import Learner
-from metafeatures.learners.pruning import (effective_leaves, node_class_counts,
-                                           path_class_counts, prune_pessimistic,
-                                           prune_reduced_error)
-from metafeatures.learners.table import Memo, Table, TableEncoder, data_key
+from metafeatures.learners.multiway_tree import (collapse_and_prune, count_leaves, grow_tree,
+                                                 predict_tree, reduced_error_prune,
+                                                 refit_counts)
+from metafeatures.learners.table import Memo, Table, data_key
 
 _GROWN = Memo()
 
 __all__ = ["PrunedC45", "ReducedErrorTree", "RandomDepthTree"]
 
 
-class _PrunedTree(Learner):
-    """A tree whose prediction is the class distribution of each row's effective leaf."""
+def _k_random(table: Table) -> int:
+    return int(np.floor(np.log2(max(table.n_attributes, 1)))) + 1
 
-    def _finish(self, tree: DecisionTreeClassifier, cut: np.ndarray, counts: np.ndarray) -> None:
-        t = tree.tree_
-        self.tree_ = tree
-        self.top_ = effective_leaves(t.children_left, t.children_right, cut)
-        total = counts.sum(axis=1, keepdims=True)
-        uniform = np.full(counts.shape[1], 1.0 / counts.shape[1])
-        self.dist_ = np.where(total > 0, counts / np.maximum(total, 1e-300), uniform)
-        self.n_leaves_ = int(cut[self.top_ == np.arange(len(cut))].sum())
 
+class _TreeLearner(Learner):
     def predict(self, table: Table) -> np.ndarray:
-        X = self.encoder_.transform(table)
-        return self.dist_[self.top_[self.tree_.apply(X)]]
+        return predict_tree(self.tree_, table, self.n_classes_)
+
+    @property
+    def n_leaves_(self) -> int:
+        return count_leaves(self.tree_)
 
 
-class PrunedC45(_PrunedTree):
+class PrunedC45(_TreeLearner):
     """J48-like pruned tree.
 
     Parameters
@@ -66,39 +60,32 @@ class PrunedC45(_PrunedTree):
         self.seed = seed
 
     def fit(self, table: Table, y: np.ndarray, n_classes: int) -> "PrunedC45":
-        def grow():
-            encoder = TableEncoder().fit(table)
-            tree = DecisionTreeClassifier(criterion="entropy", min_samples_leaf=2,
-                                          random_state=self.seed)
-            return encoder, tree.fit(encoder.transform(table), y)
-
+        self.n_classes_ = n_classes
         # the unpruned tree does not depend on the confidence: grown once per data
-        self.encoder_, tree = _GROWN.get(data_key(table, y, "c45", self.seed), grow)
-        counts = node_class_counts(tree, n_classes)
-        t = tree.tree_
-        cut = prune_pessimistic(t.children_left, t.children_right, counts, self.confidence)
-        self._finish(tree, cut, counts)
+        grown = _GROWN.get(data_key(table, y, "c45"), lambda: grow_tree(
+            table, y, n_classes, criterion="gain_ratio", min_leaf=2.0))
+        self.tree_ = copy.deepcopy(grown)
+        collapse_and_prune(self.tree_, self.confidence)
         return self
 
 
-class ReducedErrorTree(_PrunedTree):
-    """REPTree-like depth-limited tree with reduced-error pruning.
+class ReducedErrorTree(_TreeLearner):
+    """REPTree-like tree with reduced-error pruning.
 
     Parameters
     ----------
     max_depth : int or None
         None: unlimited (Weka's default).
     seed : int
-        Seeds the grow/prune split and the tree.
+        Seeds the grow/prune split.
     """
 
-    def __init__(self, max_depth: int = 1, seed: int = 0) -> None:
+    def __init__(self, max_depth: int | None = None, seed: int = 0) -> None:
         self.max_depth = max_depth
         self.seed = seed
 
     def fit(self, table: Table, y: np.ndarray, n_classes: int) -> "ReducedErrorTree":
-        self.encoder_ = TableEncoder().fit(table)
-        X = self.encoder_.transform(table)
+        self.n_classes_ = n_classes
         rng = np.random.default_rng(self.seed)
         prune = np.zeros(len(y), dtype=bool)
         for c in np.unique(y):  # stratified: every third row of each class (shuffled)
@@ -106,24 +93,18 @@ class ReducedErrorTree(_PrunedTree):
             prune[members[::3]] = True
         if prune.all() or not prune.any():
             prune[:] = False
-        grow = ~prune
-        tree = DecisionTreeClassifier(criterion="entropy", max_depth=self.max_depth,
-                                      min_samples_leaf=2 if grow.sum() >= 4 else 1,
-                                      random_state=self.seed).fit(X[grow], y[grow])
-        t = tree.tree_
-        grow_counts = node_class_counts(tree, n_classes)
+        grow = np.flatnonzero(~prune)
+        self.tree_ = grow_tree(table.rows(grow), y[grow], n_classes, criterion="gain",
+                               min_leaf=2.0, max_depth=self.max_depth)
         if prune.any():
-            hold = path_class_counts(tree, X[prune], y[prune], n_classes)
-            cut = prune_reduced_error(t.children_left, t.children_right, grow_counts, hold)
-        else:
-            cut = t.children_left < 0
-        all_counts = path_class_counts(tree, X, y, n_classes)  # back-fitting
-        self._finish(tree, cut, all_counts)
+            held = np.flatnonzero(prune)
+            reduced_error_prune(self.tree_, table.rows(held), y[held], n_classes)
+        refit_counts(self.tree_, table, y, n_classes)
         return self
 
 
-class RandomDepthTree(Learner):
-    """RandomTree-like depth-limited tree on random attribute subsets.
+class RandomDepthTree(_TreeLearner):
+    """RandomTree-like tree on random attribute subsets.
 
     Parameters
     ----------
@@ -132,23 +113,13 @@ class RandomDepthTree(Learner):
     seed : int
     """
 
-    def __init__(self, max_depth: int = 1, seed: int = 0) -> None:
+    def __init__(self, max_depth: int | None = None, seed: int = 0) -> None:
         self.max_depth = max_depth
         self.seed = seed
 
     def fit(self, table: Table, y: np.ndarray, n_classes: int) -> "RandomDepthTree":
-        self.encoder_ = TableEncoder().fit(table)
-        X = self.encoder_.transform(table)
         self.n_classes_ = n_classes
-        k_features = int(np.floor(np.log2(max(table.n_attributes, 1)))) + 1
-        self.tree_ = DecisionTreeClassifier(criterion="entropy", max_depth=self.max_depth,
-                                            max_features=min(k_features, max(X.shape[1], 1)),
-                                            random_state=self.seed).fit(X, y)
+        self.tree_ = grow_tree(table, y, n_classes, criterion="gain", min_leaf=1.0,
+                               max_depth=self.max_depth, n_random=_k_random(table),
+                               seed=self.seed)
         return self
-
-    def predict(self, table: Table) -> np.ndarray:
-        X = self.encoder_.transform(table)
-        proba = self.tree_.predict_proba(X)
-        out = np.zeros((len(X), self.n_classes_))
-        out[:, np.asarray(self.tree_.classes_, dtype=int)] = proba
-        return out

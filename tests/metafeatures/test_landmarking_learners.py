@@ -148,14 +148,15 @@ def test_c45_added_errors_match_quinlan() -> None:
 
 def test_smaller_confidence_prunes_more() -> None:
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(300, 3))
-    y = (x[:, 0] + rng.normal(scale=1.5, size=300) > 0).astype(int)
+    x = rng.normal(size=(600, 3))
+    y = (np.sin(3 * x[:, 0]) + x[:, 1] + rng.normal(scale=0.8, size=600) > 0).astype(int)
     leaves = [PrunedC45(cf).fit(numeric_table(x), y, 2).n_leaves_
               for cf in (0.00001, 0.001, 0.25, 0.5)]
     assert leaves == sorted(leaves) and leaves[0] < leaves[-1]
 
 
 def test_collapse_and_pessimistic_pruning_by_hand() -> None:
+    """The array form (scikit-learn trees); the multiway tree applies the same rules."""
     left, right = np.array([1, -1, -1]), np.array([2, -1, -1])
     # a split that does not lower the training errors (4 -> 2 + 2) is collapsed
     cut = prune_pessimistic(left, right, np.array([[6, 4], [3, 2], [3, 2]], float), 0.25)
@@ -179,6 +180,28 @@ def test_trees_learn_a_clean_two_level_rule() -> None:
                     RandomDepthTree(None, 0)):
         fitted = learner.fit(t, y, 2)
         assert error_rate(y, fitted.predict(t)) < 0.05, type(learner).__name__
+
+
+def test_multiway_split_on_a_nominal_attribute() -> None:
+    # one split into 4 branches separates 4 classes; a binary tree would need 3 splits
+    codes = np.repeat(np.arange(4), 10)
+    t = nominal_table(codes, (4,))
+    for learner in (ReducedErrorTree(1, 0), PrunedC45(0.25), RandomDepthTree(1, 0)):
+        fitted = learner.fit(t, codes, 4)
+        assert fitted.n_leaves_ == 4, type(learner).__name__
+        assert error_rate(codes, fitted.predict(t)) == 0.0
+
+
+def test_missing_values_go_down_every_branch_weighted() -> None:
+    x = np.array([0.0, 0.1, 0.2, 0.3, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, np.nan])
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1])
+    tree = RandomDepthTree(1, 0).fit(numeric_table(x), y, 2)
+    # known weight: 4 left (class 0), 6 right (class 1) -> a missing value mixes 0.4 / 0.6
+    # of the leaf distributions (the training row with a missing value counts fractionally)
+    proba = tree.predict(numeric_table(np.array([np.nan])))[0]
+    left = np.array([4.0, 0.4]) / 4.4
+    right = np.array([0.0, 6.6]) / 6.6
+    np.testing.assert_allclose(proba, 0.4 * left + 0.6 * right)
 
 
 def test_reduced_error_depth_one_is_a_stump() -> None:

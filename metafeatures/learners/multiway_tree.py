@@ -1,0 +1,326 @@
+"""A C4.5-style decision tree with multiway nominal splits and fractional missing values.
+
+This is the tree behind the J48-, REPTree- and RandomTree-like landmarkers: like Weka's,
+a nominal attribute splits into one branch per level, a numeric one at a threshold
+(midpoint between consecutive values), and a row whose split value is missing goes down
+every branch with a weight proportional to the branch's share of the known weight (in
+training and in prediction, C4.5's fractional instances). A leaf predicts its weighted
+training class frequencies; an empty branch predicts its parent's.
+
+Split choice: information gain (REPTree, RandomTree) or C4.5's gain ratio among the
+attributes whose gain is at least the average (J48), both scaled by the fraction of
+known values; a numeric split's gain is reduced by ``log2(candidate cuts) / N`` (C4.5
+release 8). A split needs at least two branches with ``min_leaf`` weight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import xlogy
+
+from metafeatures.learners.table import Table
+
+__all__ = ["Node", "grow_tree", "route", "predict_tree", "collapse_and_prune",
+           "reduced_error_prune", "refit_counts", "count_leaves"]
+
+_LN2 = float(np.log(2.0))
+_BLOCK = 2_000_000
+
+
+def _h(counts: np.ndarray) -> np.ndarray:
+    """``W * H`` (bits) of class-count rows in the last axis."""
+    return (xlogy(counts.sum(axis=-1), counts.sum(axis=-1)) - xlogy(counts, counts).sum(axis=-1)) / _LN2
+
+
+@dataclass
+class Node:
+    """One tree node. ``kind``: "leaf", "numeric" or "nominal"."""
+
+    counts: np.ndarray
+    kind: str = "leaf"
+    attribute: int = -1
+    threshold: float = 0.0
+    children: list["Node"] = field(default_factory=list)
+    shares: np.ndarray | None = None  # known-weight share of each branch
+    pruned: bool = False  # True: acts as a leaf
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.kind == "leaf" or self.pruned
+
+
+def _numeric_candidates(x: np.ndarray, onehot_w: np.ndarray, min_leaf: float):
+    """Per column: (gain numerator parts) best cut on known rows by conditional entropy."""
+    n, p = x.shape
+    k = onehot_w.shape[1]
+    results = []
+    width = max(1, _BLOCK // max(1, n * k))
+    for start in range(0, p, width):
+        block = x[:, start:start + width]
+        order = np.argsort(block, axis=0, kind="stable")
+        xs = np.take_along_axis(block, order, axis=0)
+        cum = np.cumsum(onehot_w[order], axis=0)
+        m = np.sum(~np.isnan(block), axis=0)
+        known = cum[np.maximum(m - 1, 0), np.arange(block.shape[1])]
+        known[m == 0] = 0.0
+        left = cum[:-1]
+        right = known[None, :, :] - left
+        with np.errstate(invalid="ignore"):
+            valid = xs[1:] > xs[:-1]
+        valid &= (left.sum(-1) >= min_leaf) & (right.sum(-1) >= min_leaf)
+        score = np.where(valid, _h(left) + _h(right), np.inf)
+        n_cuts = valid.sum(axis=0)
+        best = np.argmin(score, axis=0) if len(score) else np.zeros(block.shape[1], dtype=int)
+        for c in range(block.shape[1]):
+            i = int(best[c])
+            if len(score) == 0 or not np.isfinite(score[i, c]):
+                results.append(None)
+                continue
+            results.append((float(score[i, c]), known[c], int(n_cuts[c]),
+                            (xs[i, c] + xs[i + 1, c]) / 2.0, left[i, c], right[i, c]))
+    return results
+
+
+class _Grower:
+    def __init__(self, table: Table, y: np.ndarray, n_classes: int, criterion: str,
+                 min_leaf: float, max_depth: int | None, n_random: int | None,
+                 rng: np.random.Generator | None) -> None:
+        self.t, self.y, self.k = table, y, n_classes
+        self.criterion, self.min_leaf = criterion, min_leaf
+        self.max_depth, self.n_random, self.rng = max_depth, n_random, rng
+
+    def counts(self, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return np.bincount(self.y[idx], weights=w, minlength=self.k)
+
+    def grow(self, idx: np.ndarray, w: np.ndarray, depth: int) -> Node:
+        counts = self.counts(idx, w)
+        node = Node(counts)
+        total = counts.sum()
+        if (total < 2 * self.min_leaf or np.count_nonzero(counts) <= 1
+                or (self.max_depth is not None and depth >= self.max_depth)):
+            return node
+        split = self.best_split(idx, w, counts)
+        if split is None:
+            return node
+        kind, attribute, threshold, branch = split
+        node.kind, node.attribute, node.threshold = kind, attribute, threshold
+        n_branches = 2 if kind == "numeric" else self.t.n_levels[attribute - self.t.n_numeric]
+        known = branch >= 0
+        bw = np.bincount(branch[known], weights=w[known], minlength=n_branches)
+        node.shares = bw / bw.sum()
+        for b in range(n_branches):
+            take = known & (branch == b)
+            child_idx = np.concatenate([idx[take], idx[~known]])
+            child_w = np.concatenate([w[take], w[~known] * node.shares[b]])
+            if bw[b] <= 0:
+                node.children.append(Node(counts.copy()))  # empty branch: parent's class
+            else:
+                node.children.append(self.grow(child_idx, child_w, depth + 1))
+        return node
+
+    def best_split(self, idx, w, counts):
+        t, k = self.t, self.k
+        p, q = t.n_numeric, len(t.n_levels)
+        attrs = np.arange(p + q)
+        if self.n_random is not None:
+            attrs = self.rng.permutation(attrs)
+        total = counts.sum()
+        cands = []  # (gain, split info, attribute, kind, threshold)
+        onehot_w = np.zeros((len(idx), k))
+        onehot_w[np.arange(len(idx)), self.y[idx]] = w
+
+        def evaluate(chosen: np.ndarray) -> None:
+            num = chosen[chosen < p]
+            if len(num):
+                min_side = self.min_leaf
+                if self.criterion == "gain_ratio":  # C4.5: >= 10% of the rows per class, <= 25
+                    min_side = max(self.min_leaf, min(0.1 * total / k, 25.0))
+                res = _numeric_candidates(t.numeric[idx][:, num], onehot_w, min_side)
+                for a, r in zip(num, res):
+                    if r is None:
+                        continue
+                    score, known, n_cuts, thr, left, right = r
+                    wk = known.sum()
+                    gain = (wk / total) * (_h(known) - score) / wk
+                    if self.criterion == "gain_ratio" and n_cuts > 1:
+                        gain -= np.log2(n_cuts) / total
+                    shares = np.array([left.sum(), right.sum(), total - wk]) / total
+                    cands.append((gain, _split_info(shares), int(a), "numeric", thr))
+            for a in chosen[chosen >= p]:
+                c = t.codes[idx, a - p]
+                ok = c >= 0
+                n_lev = t.n_levels[a - p]
+                table_ = np.bincount(c[ok] * k + self.y[idx][ok], weights=w[ok],
+                                     minlength=n_lev * k).reshape(n_lev, k)
+                sizes = table_.sum(axis=1)
+                if np.sum(sizes >= self.min_leaf) < 2:
+                    continue
+                wk = sizes.sum()
+                gain = (wk / total) * (_h(table_.sum(axis=0)) - _h(table_).sum()) / wk
+                shares = np.append(sizes, total - wk) / total
+                cands.append((gain, _split_info(shares), int(a), "nominal", 0.0))
+
+        if self.n_random is None:
+            evaluate(attrs)
+        else:  # RandomTree: K random attributes, more until a positive gain is found
+            start = 0
+            while start < len(attrs):
+                stop = start + (self.n_random if start == 0 else 1)
+                evaluate(attrs[start:stop])
+                start = stop
+                if any(c[0] > 1e-10 for c in cands):
+                    break
+        cands = [c for c in cands if c[0] > 1e-10]
+        if not cands:
+            return None
+        if self.criterion == "gain_ratio":
+            mean_gain = np.mean([c[0] for c in cands])
+            pool = [c for c in cands if c[0] >= mean_gain - 1e-3] or cands
+            best = max(pool, key=lambda c: c[0] / c[1] if c[1] > 0 else 0.0)
+        else:
+            best = max(cands, key=lambda c: c[0])
+        _, _, a, kind, thr = best
+        if kind == "numeric":
+            x = t.numeric[idx, a]
+            branch = np.where(np.isnan(x), -1, np.where(x <= thr, 0, 1))
+        else:
+            branch = t.codes[idx, a - p]
+        return kind, a, thr, branch
+
+
+def _split_info(shares: np.ndarray) -> float:
+    shares = shares[shares > 0]
+    return float(-(shares * np.log2(shares)).sum())
+
+
+def grow_tree(table: Table, y: np.ndarray, n_classes: int, *, criterion: str = "gain",
+              min_leaf: float = 2.0, max_depth: int | None = None,
+              n_random: int | None = None, seed: int = 0) -> Node:
+    """Grow a tree on ``table`` (see the module docstring).
+
+    Parameters
+    ----------
+    criterion : {"gain", "gain_ratio"}
+    min_leaf : float
+        Minimum weight in at least two branches of a split.
+    max_depth : int, optional
+    n_random : int, optional
+        Consider only this many random attributes per node (RandomTree).
+    """
+    rng = np.random.default_rng(seed) if n_random is not None else None
+    grower = _Grower(table, y, n_classes, criterion, min_leaf, max_depth, n_random, rng)
+    return grower.grow(np.arange(table.n_rows), np.ones(table.n_rows), 0)
+
+
+def route(node: Node, table: Table, idx: np.ndarray, w: np.ndarray, visit) -> None:
+    """Send rows ``idx`` with weights ``w`` down the tree; ``visit(node, idx, w)`` is called
+    at every node reached (pruned nodes stop the descent)."""
+    visit(node, idx, w)
+    if node.is_leaf or len(idx) == 0:
+        return
+    if node.kind == "numeric":
+        x = table.numeric[idx, node.attribute]
+        branch = np.where(np.isnan(x), -1, np.where(x <= node.threshold, 0, 1))
+    else:
+        branch = table.codes[idx, node.attribute - table.n_numeric]
+        branch = np.where(branch >= len(node.children), -1, branch)
+    missing = branch < 0
+    for b, child in enumerate(node.children):
+        take = branch == b
+        child_idx = np.concatenate([idx[take], idx[missing]])
+        child_w = np.concatenate([w[take], w[missing] * node.shares[b]])
+        if len(child_idx):
+            route(child, table, child_idx, child_w, visit)
+
+
+def _distribution(counts: np.ndarray) -> np.ndarray:
+    total = counts.sum()
+    return counts / total if total > 0 else np.full(len(counts), 1.0 / len(counts))
+
+
+def predict_tree(root: Node, table: Table, n_classes: int) -> np.ndarray:
+    """Class probabilities: the weighted mix of the leaf distributions each row reaches."""
+    out = np.zeros((table.n_rows, n_classes))
+
+    def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
+        if node.is_leaf:  # a row reaches a leaf at most once
+            out[idx] += w[:, None] * _distribution(node.counts)[None, :]
+
+    route(root, table, np.arange(table.n_rows), np.ones(table.n_rows), visit)
+    return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
+
+
+def collapse_and_prune(node: Node, cf: float) -> float:
+    """C4.5's collapse and error-based pruning (no subtree raising), in place.
+    Returns the subtree's estimated errors."""
+    from metafeatures.learners.pruning import added_errors
+
+    total = node.counts.sum()
+    e_leaf = total - node.counts.max()
+    leaf_est = e_leaf + float(added_errors(np.array([total]), np.array([e_leaf]), cf)[0])
+    if node.kind == "leaf":
+        return leaf_est
+    if _training_errors(node) >= e_leaf - 1e-3:  # collapse
+        node.pruned = True
+        return leaf_est
+    sub = sum(collapse_and_prune(c, cf) for c in node.children)
+    if leaf_est <= sub + 0.1:
+        node.pruned = True
+        return leaf_est
+    return sub
+
+
+def _training_errors(node: Node) -> float:
+    if node.is_leaf:
+        return float(node.counts.sum() - node.counts.max())
+    return sum(_training_errors(c) for c in node.children)
+
+
+def reduced_error_prune(root: Node, table: Table, y: np.ndarray, n_classes: int) -> None:
+    """Reduced-error pruning on the hold-out rows ``table``/``y``, in place."""
+    held: dict[int, np.ndarray] = {}
+
+    def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
+        held[id(node)] = held.get(id(node), 0) + np.bincount(y[idx], weights=w,
+                                                             minlength=n_classes)
+
+    route(root, table, np.arange(table.n_rows), np.ones(table.n_rows), visit)
+
+    def prune(node: Node) -> float:
+        h = held.get(id(node), np.zeros(n_classes))
+        leaf_err = float(h.sum() - h[np.argmax(node.counts)])
+        if node.kind == "leaf":
+            return leaf_err
+        sub = sum(prune(c) for c in node.children)
+        if leaf_err <= sub + 1e-9:
+            node.pruned = True
+            return leaf_err
+        return sub
+
+    prune(root)
+
+
+def refit_counts(root: Node, table: Table, y: np.ndarray, n_classes: int) -> None:
+    """Replace every node's class counts by those of ``table``/``y`` (back-fitting);
+    nodes no row reaches keep their parent's counts."""
+    fresh: dict[int, np.ndarray] = {}
+
+    def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
+        fresh[id(node)] = np.bincount(y[idx], weights=w, minlength=n_classes)
+
+    route(root, table, np.arange(table.n_rows), np.ones(table.n_rows), visit)
+
+    def apply(node: Node, parent: np.ndarray) -> None:
+        counts = fresh.get(id(node))
+        node.counts = counts if counts is not None and counts.sum() > 0 else parent.copy()
+        for c in node.children:
+            apply(c, node.counts)
+
+    apply(root, root.counts)
+
+
+def count_leaves(node: Node) -> int:
+    """Leaves of the (pruned) tree."""
+    return 1 if node.is_leaf else sum(count_leaves(c) for c in node.children)
