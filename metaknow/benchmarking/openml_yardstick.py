@@ -38,7 +38,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from metaknow.exceptions import RecommendError, RepositoryError
+from metaknow.exceptions import DataError, MetaknowError, RecommendError, RepositoryError
 from repository.view import RepositoryView
 
 HELP = "Recommended random forests vs the 500 runs OpenML users made on each OpenML100 task."
@@ -152,6 +152,50 @@ def match_corpus(view: RepositoryView, corpus: Path) -> pd.DataFrame:
                                        "n_rows"])
 
 
+def _class_profile(y: pd.Series) -> tuple[int, int, int]:
+    counts = y.value_counts()
+    counts = counts[counts > 0]
+    return int(len(counts)), int(counts.max()), int(counts.min())
+
+
+def load_task_data(file: str, target: str, qualities: pd.Series) -> Any:
+    """The local dataset with the OpenML task's target.
+
+    The corpus names the last attribute as target, which is not always the OpenML task's
+    (profb: OpenML predicts ``Home/Away``). The target is the column whose classes have
+    OpenML's count, majority and minority sizes — the manifest's first, then any other
+    nominal column; :class:`DataError` if none does.
+    """
+    from metaknow.dataset import load_dataset
+
+    want = tuple(int(qualities[q]) for q in ("NumberOfClasses", "MajorityClassSize",
+                                             "MinorityClassSize"))
+    tried = []
+    data = None
+    try:
+        data = load_dataset(file, target=target)
+        if _class_profile(data.y) == want:
+            return data
+    except DataError as exc:
+        tried.append(f"{target}: {exc}")
+    if data is not None:
+        candidates = list(data.categorical_columns)
+    else:
+        from metaknow.io.arff import read_arff
+
+        frame, _, _ = read_arff(file)
+        candidates = [c for c in frame.columns if str(frame[c].dtype) == "category"]
+    for column in candidates:
+        try:
+            other = load_dataset(file, target=column)
+        except DataError:
+            continue
+        if _class_profile(other.y) == want:
+            return other
+    raise DataError(f"no column of {Path(file).name} has the OpenML task's classes "
+                    f"(count, majority, minority = {want})")
+
+
 # ------------------------------------------------------------ recommendations
 def nearest_l1(view: RepositoryView, metafeatures: pd.Series, k: int = K) -> list[str]:
     """Baseline: the best configuration of each of the ``k`` nearest tasks.
@@ -206,7 +250,6 @@ def percentile(value: float, population: np.ndarray) -> float:
 def run_yardstick(view: RepositoryView, matches: pd.DataFrame, corpus: Path, strategy: str,
                   results_file: Path, folds: int = 10, k: int = K) -> pd.DataFrame:
     """Evaluate every method's configurations on every matched task (resumable)."""
-    from metaknow.dataset import load_dataset
     from metaknow.evaluation import Protocol, evaluate, make_splits, mean_metrics
     from metaknow.space import canonical_json
 
@@ -218,8 +261,12 @@ def run_yardstick(view: RepositoryView, matches: pd.DataFrame, corpus: Path, str
                 for i, c in enumerate(cs, start=1) if (str(match.task), m, i) not in seen]
         if not todo:
             continue
-        data = load_dataset(match.file, target=match.target)
-        splits = make_splits(data, Protocol(n_splits=folds, seed=SEED))
+        try:
+            data = load_task_data(match.file, match.target, view.metafeatures.loc[match.task])
+            splits = make_splits(data, Protocol(n_splits=folds, seed=SEED))
+        except MetaknowError as exc:
+            print(f"  skipped {match.dataset} (task {match.openml_task_id}): {exc}", flush=True)
+            continue
         cache: dict[str, float] = {}
         for method, rank, config in todo:
             key = canonical_json(config)
