@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping, Sequence
 
 import numpy as np
-from sklearn.metrics import (accuracy_score, balanced_accuracy_score, log_loss, r2_score,
-                             roc_auc_score)
+from scipy.stats import rankdata
+from sklearn import config_context
 from sklearn.model_selection import KFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
 
@@ -208,38 +208,55 @@ class FoldResult:
 def score_predictions(task: str, y_true: np.ndarray, pred: np.ndarray,
                       scores: np.ndarray | None = None, n_classes: int = 0,
                       probabilistic: bool = True) -> dict[str, float]:
-    """The metrics of :data:`METRICS` for one fold.
+    """The metrics of :data:`METRICS` for one fold (plain numpy; equal to sklearn.metrics).
 
     Classification: ``y_true``/``pred`` are class codes ``0..n_classes-1``; ``scores`` is
     ``(n, n_classes)`` (probabilities when ``probabilistic``, else decision scores, for
-    which log loss is undefined and left out). ROC AUC is the binary AUC of the second
-    class, or for multiclass the macro average of one-vs-rest AUCs over the classes
-    present in ``y_true`` (sklearn's ``multi_class="ovr", average="macro"``).
+    which log loss is undefined and left out). Balanced accuracy averages the recall of
+    the classes present in ``y_true``. ROC AUC is the binary AUC of the second class, or
+    for multiclass the macro average of one-vs-rest AUCs over the classes present in
+    ``y_true`` (sklearn's ``multi_class="ovr", average="macro"``). Log loss clips
+    probabilities to ``[eps, 1 - eps]`` and renormalises rows.
     """
     if task == "regression":
         y_true, pred = np.asarray(y_true, float), np.asarray(pred, float)
-        out = {"rmse": float(np.sqrt(np.mean((y_true - pred) ** 2)))}
-        out["r2"] = float(r2_score(y_true, pred)) if len(y_true) > 1 else math.nan
+        resid = float(np.sum((y_true - pred) ** 2))
+        out = {"rmse": float(np.sqrt(resid / len(y_true)))}
+        total = float(np.sum((y_true - y_true.mean()) ** 2))
+        if len(y_true) < 2:
+            out["r2"] = math.nan
+        elif total == 0.0:  # constant target: sklearn's convention
+            out["r2"] = 1.0 if resid == 0.0 else 0.0
+        else:
+            out["r2"] = 1.0 - resid / total
         return out
-    out = {"accuracy": float(accuracy_score(y_true, pred))}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # classes absent from this fold
-        out["balanced_accuracy"] = float(balanced_accuracy_score(y_true, pred))
+    y_true, pred = np.asarray(y_true, dtype=np.int64), np.asarray(pred, dtype=np.int64)
+    out = {"accuracy": float(np.mean(y_true == pred))}
+    present = np.unique(y_true)
+    out["balanced_accuracy"] = float(np.mean([np.mean(pred[y_true == c] == c) for c in present]))
     if scores is not None:
-        out["roc_auc"] = _roc_auc(y_true, scores, n_classes)
+        out["roc_auc"] = _roc_auc(y_true, scores, n_classes, present)
         if probabilistic:
-            out["log_loss"] = float(log_loss(y_true, _clip_proba(scores), labels=range(n_classes)))
+            p = _clip_proba(np.asarray(scores, float))
+            out["log_loss"] = float(-np.mean(np.log(p[np.arange(len(y_true)), y_true])))
     return out
 
 
-def _roc_auc(y_true: np.ndarray, scores: np.ndarray, n_classes: int) -> float:
-    present = np.unique(y_true)
+def _binary_auc(positive: np.ndarray, score: np.ndarray) -> float:
+    """Mann-Whitney AUC with average ranks for ties (equals sklearn's roc_auc_score)."""
+    n_pos = int(positive.sum())
+    n_neg = len(positive) - n_pos
+    ranks = rankdata(score)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def _roc_auc(y_true: np.ndarray, scores: np.ndarray, n_classes: int,
+             present: np.ndarray) -> float:
     if len(present) < 2:
         return math.nan
     if n_classes == 2:
-        return float(roc_auc_score(y_true == 1, scores[:, 1]))
-    aucs = [roc_auc_score(y_true == c, scores[:, c]) for c in present]
-    return float(np.mean(aucs))
+        return _binary_auc(y_true == 1, scores[:, 1])
+    return float(np.mean([_binary_auc(y_true == c, scores[:, c]) for c in present]))
 
 
 def _clip_proba(p: np.ndarray) -> np.ndarray:
@@ -256,9 +273,11 @@ def fit_and_score(dataset: Any, algorithm: str | Algorithm, config: Mapping[str,
     algo = get_algorithm(algorithm) if isinstance(algorithm, str) else algorithm
     fit_time = predict_time = 0.0
     try:
-        with warnings.catch_warnings(), threadpool_limits(limits=1):
+        with warnings.catch_warnings(), threadpool_limits(limits=1), \
+                config_context(assume_finite=True, skip_parameter_validation=True):
             # One native thread per fit, as in the repository's workers: comparable
             # timings, and no OpenMP oversubscription when several fits run at once.
+            # Inputs are validated by load_dataset; skip sklearn's repeated checks.
             warnings.simplefilter("ignore")
             model = make_pipeline(algo, dict(config), dataset.task, dataset.numeric_columns,
                                   dataset.categorical_columns, seed)

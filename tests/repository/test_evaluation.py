@@ -139,3 +139,17 @@ def test_memory_limit_reports_memout_and_caller_goes_on() -> None:
     res = evaluate_fold("knn", cfg, ds, tr, te, memory_limit_mb=100, time_limit=60)
     assert res.status == "memout" and res.error
     assert evaluate_fold("knn", cfg, ds, tr, te, time_limit=60).status == "ok"
+
+
+def test_metrics_with_ties_missing_classes_and_constant_target() -> None:
+    y = np.array([0, 0, 2, 2, 2, 0])                      # class 1 absent from this fold
+    s = np.array([[0.5, 0.2, 0.3], [0.5, 0.2, 0.3], [0.2, 0.2, 0.6], [0.5, 0.2, 0.3],
+                  [0.1, 0.1, 0.8], [0.3, 0.3, 0.4]])
+    pred = s.argmax(1)
+    got = score_predictions("classification", y, pred, s, 3)
+    ref_auc = np.mean([roc_auc_score(y == c, s[:, c]) for c in (0, 2)])
+    assert got["roc_auc"] == pytest.approx(ref_auc)
+    assert got["balanced_accuracy"] == pytest.approx(balanced_accuracy_score(y, pred))
+    assert got["log_loss"] == pytest.approx(log_loss(y, s, labels=[0, 1, 2]))
+    const = score_predictions("regression", np.array([2.0, 2.0]), np.array([2.0, 2.0]))
+    assert const["r2"] == r2_score([2.0, 2.0], [2.0, 2.0]) == 1.0
