@@ -38,6 +38,8 @@ def summarise(runs: Path, checkpoints: tuple[int, ...] = CHECKPOINTS) -> pd.Data
     long = load_runs(runs)
     if long.empty:
         return long
+    longest = int(long["n"].max())
+    checkpoints = tuple(c for c in checkpoints if c <= longest) or (longest,)
     bounds = long.groupby(["space", "dataset"])["score"].agg(["min", "max"])
     rows = []
     for (space, dataset, method, seed), run in long.groupby(["space", "dataset", "method", "seed"]):

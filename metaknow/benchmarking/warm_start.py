@@ -217,7 +217,7 @@ def _recommendations(dataset: Any, space_name: str, repository: str,
     if not any(m.startswith(("metaknow-warm", "optuna-tpe-warm")) for m, _ in pending):
         return [], None
     from metafeatures import extract
-    from metaknow.bo.priors import priors_from_view, similarities_from_distances
+    from metaknow.bo.priors import priors_from_view
     from metaknow.recommend import open_view, recommend_from_view
     from metaknow.spaces import get_space
 
@@ -230,10 +230,10 @@ def _recommendations(dataset: Any, space_name: str, repository: str,
         mf = extract(dataset, seed=0)
         rec = recommend_from_view(view, mf, k=10, space=space_name)
     key = get_space(space_name, dataset.task).key
-    configs = [dict(c.params) for c in rec.configurations if c.space in (key, space_name)]
+    configs = [dict(c.params) for c in rec.configurations if c.space_key in (key, space_name)]
     near = rec.nearest_tasks
     prior = priors_from_view(view, get_space(space_name, dataset.task), [t.task_id for t in near],
-                             similarities_from_distances([t.distance for t in near])) if near else None
+                             [t.similarity for t in near]) if near else None
     return configs, prior
 
 
