@@ -158,39 +158,40 @@ def _class_profile(y: pd.Series) -> tuple[int, int, int]:
     return int(len(counts)), int(counts.max()), int(counts.min())
 
 
+def _column_names(file: str) -> list[str]:
+    if ".arff" in Path(file).name.lower():
+        from metaknow.io.arff import read_arff
+
+        return [a.name for a in read_arff(file)[1]]
+    return list(pd.read_csv(file, nrows=0).columns)
+
+
 def load_task_data(file: str, target: str, qualities: pd.Series) -> Any:
     """The local dataset with the OpenML task's target.
 
     The corpus names the last attribute as target, which is not always the OpenML task's
     (profb: OpenML predicts ``Home/Away``). The target is the column whose classes have
     OpenML's count, majority and minority sizes — the manifest's first, then any other
-    nominal column; :class:`DataError` if none does.
+    column that makes a classification task; :class:`DataError` if none does.
     """
     from metaknow.dataset import load_dataset
 
     want = tuple(int(qualities[q]) for q in ("NumberOfClasses", "MajorityClassSize",
                                              "MinorityClassSize"))
-    tried = []
-    data = None
     try:
         data = load_dataset(file, target=target)
         if _class_profile(data.y) == want:
             return data
-    except DataError as exc:
-        tried.append(f"{target}: {exc}")
-    if data is not None:
-        candidates = list(data.categorical_columns)
-    else:
-        from metaknow.io.arff import read_arff
-
-        frame, _, _ = read_arff(file)
-        candidates = [c for c in frame.columns if str(frame[c].dtype) == "category"]
-    for column in candidates:
+    except DataError:
+        pass
+    for column in _column_names(file):
+        if column == target:
+            continue
         try:
             other = load_dataset(file, target=column)
         except DataError:
             continue
-        if _class_profile(other.y) == want:
+        if other.task == "classification" and _class_profile(other.y) == want:
             return other
     raise DataError(f"no column of {Path(file).name} has the OpenML task's classes "
                     f"(count, majority, minority = {want})")

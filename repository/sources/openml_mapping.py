@@ -42,7 +42,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from metaknow.exceptions import RepositoryError, SpaceError
-from metaknow.space import Categorical, Float, Integer, SearchSpace
+from metaknow.space import Categorical, Float, Integer, SearchSpace, config_hash
 from metaknow.spaces import get_space
 from repository.records import EvaluationRecord, MetaFeatureRecord, SpaceRecord, TaskRecord
 
@@ -327,7 +327,7 @@ class RunMapper:
         self.space = self.mapping.get_space()
         self.mapped = 0
         self.skipped: Counter[str] = Counter()
-        self._repeats: Counter[tuple[int, tuple[tuple[str, Any], ...]]] = Counter()
+        self._repeats: Counter[tuple[int, str]] = Counter()
         self._sources = {name: keys for name, keys in self.mapping.params.items()}
         self._plans: dict[tuple[str, ...], tuple[list[tuple[str, str]], list[tuple[str, Any]]]] = {}
 
@@ -382,7 +382,7 @@ class RunMapper:
         except SpaceError as exc:
             self.skipped[str(exc)] += 1
             return None
-        key = (int(run.task_id), tuple(config.items()))  # validate() orders the parameters
+        key = (int(run.task_id), config_hash(config))  # the store's identity of a config
         repeat = self._repeats[key]
         self._repeats[key] += 1
         metrics = {run.measure: float(value)}

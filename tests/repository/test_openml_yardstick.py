@@ -78,3 +78,18 @@ def test_run_yardstick_evaluates_every_method_and_resumes(tmp_path):
     assert set(summary["method"]) == set(counts)
     md = ys.markdown(summary, per_task, "average_rank", argparse.Namespace(folds=2))
     assert "| iris |" in md
+
+
+def test_load_task_data_finds_the_openml_target_by_its_class_profile(tmp_path):
+    """As with profb: the file's last column is not the OpenML task's target."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=30),
+                          "side": ["home"] * 18 + ["away"] * 12,
+                          "flag": ["yes"] * 5 + [None] * 25})
+    file = tmp_path / "t.csv"
+    frame.to_csv(file, index=False)
+    q = pd.Series({"NumberOfClasses": 2.0, "MajorityClassSize": 18.0, "MinorityClassSize": 12.0})
+    data = ys.load_task_data(str(file), "flag", q)
+    assert data.target == "side" and data.n_rows == 30
+    with pytest.raises(Exception, match="OpenML task's classes"):
+        ys.load_task_data(str(file), "flag", q.replace(18.0, 17.0))
