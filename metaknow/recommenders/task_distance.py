@@ -12,7 +12,9 @@ distance means *the same configurations do well*:
    (:class:`MetaFeatureScaler`; a missing value costs the feature's mean difference).
 3. **Weights**: non-negative least squares of the dissimilarity on the pair features
    (plus an intercept) — meta-features that do not help get weight 0 — then shrunk
-   towards uniform weights: ``w = (1 - a) w_nnls + a w_uniform``.
+   towards uniform weights: ``w = (1 - a) w_nnls + a w_uniform``. When there are fewer
+   than 10 task pairs per meta-feature, only the ``n_pairs / 10`` meta-features whose
+   difference correlates best with the dissimilarity enter the least squares.
 4. **Choosing a** by task-grouped cross-validation (leave-one-task-out when there are at
    most ``n_folds`` tasks): weights are fitted on pairs of training tasks only; for each
    held-out task, the Spearman correlation between its learned distances and its
@@ -152,7 +154,7 @@ class TaskDistance:
         iu, ju = np.triu_indices(T, k=1)
         ok = ~np.isnan(dperf[iu, ju])
         iu, ju = iu[ok], ju[ok]
-        if len(iu) < 3 * len(self.features_) + 10:
+        if len(iu) < 30:
             return  # too few comparable pairs: keep uniform weights
         folds = rng.permutation(T) % min(self.n_folds, T)
         eval_tasks = rng.permutation(T)[:200]
@@ -185,15 +187,26 @@ class TaskDistance:
         if len(iu) > self.max_pairs:
             pick = rng.choice(len(iu), self.max_pairs, replace=False)
             iu, ju = iu[pick], ju[pick]
-        if len(iu) < F + 2:
-            return np.full(F, 1.0 / F)
-        A = np.column_stack([self._pair_diffs(self.Z_[iu], self.Z_[ju]), np.ones(len(iu))])
+        y = dperf[iu, ju]
+        D = self._pair_diffs(self.Z_[iu], self.Z_[ju])
+        # Screening: with few task pairs, only the meta-features whose difference alone
+        # correlates best (positively) with the performance dissimilarity enter the fit,
+        # at most one per 10 pairs.
+        m = int(min(F, max(2, len(iu) // 10)))
+        keep = np.arange(F)
+        if m < F:
+            Dc, yc = D - D.mean(axis=0), y - y.mean()
+            with np.errstate(all="ignore"):
+                corr = (Dc.T @ yc) / np.sqrt((Dc ** 2).sum(axis=0) * (yc @ yc))
+            keep = np.argsort(-np.nan_to_num(corr, nan=-1.0), kind="stable")[:m]
+        A = np.column_stack([D[:, keep], np.ones(len(iu))])
         # Same minimiser as nnls(A, y), solved on the (F+1)-square normal equations:
         # ||A w - y||^2 = ||L' w - L^-1 A'y||^2 + const with A'A = L L'.
         G = A.T @ A
         L = np.linalg.cholesky(G + 1e-9 * np.trace(G) / len(G) * np.eye(len(G)))
-        rhs = np.linalg.solve(L, A.T @ dperf[iu, ju])
-        w = nnls(L.T, rhs, maxiter=50 * A.shape[1])[0][:F]
+        rhs = np.linalg.solve(L, A.T @ y)
+        w = np.zeros(F)
+        w[keep] = nnls(L.T, rhs, maxiter=50 * A.shape[1])[0][:len(keep)]
         return w / w.sum() if w.sum() > 0 else np.full(F, 1.0 / F)
 
     def _neighbour_gaps(self, n: int) -> np.ndarray:
