@@ -5,8 +5,8 @@ runs on 94 tasks) and flow 6970 (AdaBoost, 40,000 runs on 100 tasks) with OpenML
 qualities — into metaknow's cache folder (see :func:`repository.named.cache_dir`). The
 exports are looked for in ``$METAKNOW_OPENML100_DIR``, else in
 ``../shared/data/openml/openml100-flows`` beside the source checkout. The cached file's
-name carries a digest of the exports' names and sizes and of :data:`BUILD_VERSION`, so a
-changed export or mapping rebuilds it.
+name carries a digest of the exports' names and sizes, of :data:`BUILD_VERSION` and of
+the target spaces' versions, so a changed export, mapping or space rebuilds it.
 
 Without the exports, the same repository can be built from OpenML itself (network)::
 
@@ -54,7 +54,14 @@ def _missing(directory: Path) -> list[str]:
 
 
 def _digest(directory: Path) -> str:
+    """Identity of a build: exports (names, sizes), mapping and target space versions."""
+    from metaknow.spaces import get_space
+    from repository.sources.openml_mapping import flow_mapping
+
     h = hashlib.sha256(BUILD_VERSION.encode())
+    for flow in FILES:
+        m = flow_mapping(flow)
+        h.update(f"{m.space}/{m.task}:{get_space(m.space, m.task).version};".encode())
     for name in [*FILES.values(), QUALITIES]:
         h.update(f"{name}:{(directory / name).stat().st_size};".encode())
     return h.hexdigest()[:12]
