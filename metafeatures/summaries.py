@@ -47,10 +47,11 @@ def summarise(values: np.ndarray) -> dict[str, float]:
     x = x[np.isfinite(x)]
     if x.size == 0:
         return {k: float("nan") for k in SUMMARY_STATS}
+    scale = float(np.abs(x).max()) or 1.0  # scaled so that huge values cannot overflow
     return {
         "min": float(x.min()), "q1": percentile(x, 25), "q2": percentile(x, 50),
         "q3": percentile(x, 75), "max": float(x.max()), "mean": float(x.mean()),
-        "sd": float(x.std(ddof=1)) if x.size > 1 else 0.0,
+        "sd": scale * float((x / scale).std(ddof=1)) if x.size > 1 else 0.0,
     }
 
 
@@ -78,15 +79,13 @@ def column_moments(X: np.ndarray) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(present, X, 0.0).sum(axis=0) / n
         d = np.where(present, X - mean, 0.0)
-        m2 = (d * d).sum(axis=0)
-        m3 = (d ** 3).sum(axis=0)
-        m4 = (d ** 4).sum(axis=0)
-        var = m2 / (n - 1)
+        var = (d * d).sum(axis=0) / (n - 1)
         sd = np.where(n > 1, np.sqrt(var), np.where(n == 1, 0.0, np.nan))
         tiny = var < 1e-19
-        skew = n / ((n - 1) * (n - 2)) * m3 / var ** 1.5
+        z = d / np.where(sd > 0, sd, 1.0)  # standardised first: no overflow in z**3, z**4
+        skew = n / ((n - 1) * (n - 2)) * (z ** 3).sum(axis=0)
         skew = np.where(n < 3, np.nan, np.where(tiny, 0.0, skew))
-        kurt = (n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * m4 / var ** 2
+        kurt = (n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * (z ** 4).sum(axis=0)
                 - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
         kurt = np.where(n < 4, np.nan, np.where(tiny, 0.0, kurt))
     mean = np.where(n > 0, mean, np.nan)
