@@ -120,3 +120,46 @@ def compute_metafeatures(corpus: str | Path, out: str | Path = BUNDLED_DIR, *,
     text = frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
     export._atomic_write(out / "metafeatures.csv", text.encode())  # noqa: SLF001
     return len(rows)
+
+
+def cost_table(folder: str | Path = BUNDLED_DIR) -> "pd.DataFrame":
+    """Model time per (space, dataset) pair of the committed files, summarised per space.
+
+    Sums fit + predict seconds of every fold of a pair (64 configurations x 3 folds);
+    timeouts count their full limit. Columns: pairs done, median / mean / max seconds per
+    pair, total CPU hours so far, and the estimate for the full corpus.
+    """
+    import csv as _csv
+    import gzip
+    import io
+
+    import pandas as pd
+
+    folder = Path(folder)
+    with (folder / "tasks.csv").open(newline="") as fh:
+        types = {r["name"]: r["task_type"] for r in _csv.DictReader(fh)}
+    per_pair = []
+    for path in sorted((folder / "evaluations").glob("*/*.csv.gz")):
+        frame = pd.read_csv(io.BytesIO(gzip.decompress(path.read_bytes())))
+        task = path.name[: -len(".csv.gz")]
+        seconds = float(frame["fit_time"].fillna(0).sum() + frame["predict_time"].fillna(0).sum())
+        per_pair.append({"space": f"{path.parent.name}/{types.get(task, '?')}", "task": task,
+                         "seconds": seconds})
+    pairs = pd.DataFrame(per_pair)
+    if pairs.empty:
+        return pairs
+    out = pairs.groupby("space")["seconds"].agg(["count", "median", "mean", "max", "sum"])
+    out["cpu_hours"] = out["sum"] / 3600
+    return out.drop(columns="sum").rename(columns={"count": "pairs"}).round(2)
+
+
+def _markdown(frame: "pd.DataFrame") -> str:
+    cols = [frame.index.name or ""] + [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for idx, row in frame.iterrows():
+        lines.append("| " + " | ".join([str(idx)] + [f"{v:g}" for v in row]) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m repository.builders.bundled  -> the cost table
+    print(_markdown(cost_table()))
