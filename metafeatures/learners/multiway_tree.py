@@ -52,35 +52,46 @@ class Node:
 
 
 def _numeric_candidates(x: np.ndarray, onehot_w: np.ndarray, min_leaf: float):
-    """Per column: (gain numerator parts) best cut on known rows by conditional entropy."""
+    """Best cut of every numeric column on its known rows, vectorised over columns.
+
+    Returns arrays over columns: ``score`` (``W_l H_l + W_r H_r``, inf when no valid
+    cut), ``known`` class counts (p, k), number of candidate cuts, threshold, and the
+    weights left and right of the best cut.
+    """
     n, p = x.shape
     k = onehot_w.shape[1]
-    results = []
+    parts = []
     width = max(1, _BLOCK // max(1, n * k))
     for start in range(0, p, width):
         block = x[:, start:start + width]
+        w_ = block.shape[1]
         order = np.argsort(block, axis=0, kind="stable")
         xs = np.take_along_axis(block, order, axis=0)
         cum = np.cumsum(onehot_w[order], axis=0)
         m = np.sum(~np.isnan(block), axis=0)
-        known = cum[np.maximum(m - 1, 0), np.arange(block.shape[1])]
+        known = cum[np.maximum(m - 1, 0), np.arange(w_)]
         known[m == 0] = 0.0
+        if n < 2:
+            parts.append((np.full(w_, np.inf), known, np.zeros(w_), np.zeros(w_),
+                          np.zeros(w_), np.zeros(w_)))
+            continue
         left = cum[:-1]
         right = known[None, :, :] - left
+        lw, rw = left.sum(-1), right.sum(-1)
         with np.errstate(invalid="ignore"):
-            valid = xs[1:] > xs[:-1]
-        valid &= (left.sum(-1) >= min_leaf) & (right.sum(-1) >= min_leaf)
+            valid = (xs[1:] > xs[:-1]) & (lw >= min_leaf) & (rw >= min_leaf)
         score = np.where(valid, _h(left) + _h(right), np.inf)
-        n_cuts = valid.sum(axis=0)
-        best = np.argmin(score, axis=0) if len(score) else np.zeros(block.shape[1], dtype=int)
-        for c in range(block.shape[1]):
-            i = int(best[c])
-            if len(score) == 0 or not np.isfinite(score[i, c]):
-                results.append(None)
-                continue
-            results.append((float(score[i, c]), known[c], int(n_cuts[c]),
-                            (xs[i, c] + xs[i + 1, c]) / 2.0, left[i, c], right[i, c]))
-    return results
+        best = np.argmin(score, axis=0)
+        cols = np.arange(w_)
+        threshold = (xs[best, cols] + xs[np.minimum(best + 1, n - 1), cols]) / 2.0
+        parts.append((score[best, cols], known, valid.sum(axis=0), threshold,
+                      lw[best, cols], rw[best, cols]))
+    return tuple(np.concatenate([pt[i] for pt in parts]) for i in range(6))
+
+
+def _split_info_rows(shares: np.ndarray) -> np.ndarray:
+    """Entropy (bits) of each row of branch shares."""
+    return -xlogy(shares, shares).sum(axis=1) / _LN2
 
 
 class _Grower:
@@ -137,17 +148,19 @@ class _Grower:
                 min_side = self.min_leaf
                 if self.criterion == "gain_ratio":  # C4.5: >= 10% of the rows per class, <= 25
                     min_side = max(self.min_leaf, min(0.1 * total / k, 25.0))
-                res = _numeric_candidates(t.numeric[idx][:, num], onehot_w, min_side)
-                for a, r in zip(num, res):
-                    if r is None:
-                        continue
-                    score, known, n_cuts, thr, left, right = r
-                    wk = known.sum()
-                    gain = (wk / total) * (_h(known) - score) / wk
-                    if self.criterion == "gain_ratio" and n_cuts > 1:
-                        gain -= np.log2(n_cuts) / total
-                    shares = np.array([left.sum(), right.sum(), total - wk]) / total
-                    cands.append((gain, _split_info(shares), int(a), "numeric", thr))
+                score, known, n_cuts, thr, lw, rw = _numeric_candidates(
+                    t.numeric[idx][:, num], onehot_w, min_side)
+                ok = np.isfinite(score)
+                if ok.any():
+                    wk = known.sum(axis=1)
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        gain = (_h(known) - np.where(ok, score, 0.0)) / total
+                    if self.criterion == "gain_ratio":
+                        gain -= np.log2(np.maximum(n_cuts, 1)) / total
+                    info = _split_info_rows(np.column_stack([lw, rw, total - wk]) / total)
+                    for j in np.flatnonzero(ok):
+                        cands.append((float(gain[j]), float(info[j]), int(num[j]), "numeric",
+                                      float(thr[j])))
             for a in chosen[chosen >= p]:
                 c = t.codes[idx, a - p]
                 ok = c >= 0
@@ -158,9 +171,10 @@ class _Grower:
                 if np.sum(sizes >= self.min_leaf) < 2:
                     continue
                 wk = sizes.sum()
-                gain = (wk / total) * (_h(table_.sum(axis=0)) - _h(table_).sum()) / wk
-                shares = np.append(sizes, total - wk) / total
-                cands.append((gain, _split_info(shares), int(a), "nominal", 0.0))
+                gain = (_h(table_.sum(axis=0)) - _h(table_).sum()) / total
+                shares = np.append(sizes, total - wk)[None, :] / total
+                cands.append((float(gain), float(_split_info_rows(shares)[0]), int(a),
+                              "nominal", 0.0))
 
         if self.n_random is None:
             evaluate(attrs)
@@ -188,11 +202,6 @@ class _Grower:
         else:
             branch = t.codes[idx, a - p]
         return kind, a, thr, branch
-
-
-def _split_info(shares: np.ndarray) -> float:
-    shares = shares[shares > 0]
-    return float(-(shares * np.log2(shares)).sum())
 
 
 def grow_tree(table: Table, y: np.ndarray, n_classes: int, *, criterion: str = "gain",
