@@ -186,7 +186,9 @@ def _rel_error(a: float, b: float) -> float:
         return 0.0
     if math.isnan(a) or math.isnan(b):
         return math.inf
-    return abs(a - b) / max(abs(b), 1e-12) if a != b else 0.0
+    if abs(a - b) <= 1e-12:  # round-off around zero (e.g. skewness 1e-17 vs 0)
+        return 0.0
+    return abs(a - b) / abs(b) if b != 0 else math.inf
 
 
 def compare(shared: Path | None = None, tasks: list[str] | None = None) -> list[Comparison]:
