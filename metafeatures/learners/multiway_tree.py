@@ -45,6 +45,7 @@ class Node:
     children: list["Node"] = field(default_factory=list)
     shares: np.ndarray | None = None  # known-weight share of each branch
     pruned: bool = False  # True: acts as a leaf
+    fallback: np.ndarray | None = None  # prediction of an empty node: its parent's classes
 
     @property
     def is_leaf(self) -> bool:
@@ -125,8 +126,8 @@ class _Grower:
             take = known & (branch == b)
             child_idx = np.concatenate([idx[take], idx[~known]])
             child_w = np.concatenate([w[take], w[~known] * node.shares[b]])
-            if bw[b] <= 0:
-                node.children.append(Node(counts.copy()))  # empty branch: parent's class
+            if bw[b] <= 0:  # empty branch: no weight, predicts the parent's classes
+                node.children.append(Node(np.zeros_like(counts), fallback=counts.copy()))
             else:
                 node.children.append(self.grow(child_idx, child_w, depth + 1))
         return node
@@ -244,7 +245,10 @@ def route(node: Node, table: Table, idx: np.ndarray, w: np.ndarray, visit) -> No
             route(child, table, child_idx, child_w, visit)
 
 
-def _distribution(counts: np.ndarray) -> np.ndarray:
+def _distribution(node: Node) -> np.ndarray:
+    counts = node.counts
+    if counts.sum() <= 0 and node.fallback is not None:
+        counts = node.fallback
     total = counts.sum()
     return counts / total if total > 0 else np.full(len(counts), 1.0 / len(counts))
 
@@ -255,7 +259,7 @@ def predict_tree(root: Node, table: Table, n_classes: int) -> np.ndarray:
 
     def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
         if node.is_leaf:  # a row reaches a leaf at most once
-            out[idx] += w[:, None] * _distribution(node.counts)[None, :]
+            out[idx] += w[:, None] * _distribution(node)[None, :]
 
     route(root, table, np.arange(table.n_rows), np.ones(table.n_rows), visit)
     return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
@@ -299,7 +303,7 @@ def reduced_error_prune(root: Node, table: Table, y: np.ndarray, n_classes: int)
 
     def prune(node: Node) -> float:
         h = held.get(id(node), np.zeros(n_classes))
-        leaf_err = float(h.sum() - h[np.argmax(node.counts)])
+        leaf_err = float(h.sum() - h[np.argmax(_distribution(node))])
         if node.kind == "leaf":
             return leaf_err
         sub = sum(prune(c) for c in node.children)
@@ -313,7 +317,7 @@ def reduced_error_prune(root: Node, table: Table, y: np.ndarray, n_classes: int)
 
 def refit_counts(root: Node, table: Table, y: np.ndarray, n_classes: int) -> None:
     """Replace every node's class counts by those of ``table``/``y`` (back-fitting);
-    nodes no row reaches keep their parent's counts."""
+    nodes no row reaches predict their parent's classes."""
     fresh: dict[int, np.ndarray] = {}
 
     def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
@@ -323,9 +327,10 @@ def refit_counts(root: Node, table: Table, y: np.ndarray, n_classes: int) -> Non
 
     def apply(node: Node, parent: np.ndarray) -> None:
         counts = fresh.get(id(node))
-        node.counts = counts if counts is not None and counts.sum() > 0 else parent.copy()
+        node.counts = counts if counts is not None else np.zeros_like(parent)
+        node.fallback = parent.copy()
         for c in node.children:
-            apply(c, node.counts)
+            apply(c, node.counts if node.counts.sum() > 0 else parent)
 
     apply(root, root.counts)
 
