@@ -198,7 +198,8 @@ def load_dataset(
         return _split_frame(data, target, task, name or "dataset", "the DataFrame")
     if isinstance(data, tuple) and len(data) == 2:
         X, y = data
-        return _from_xy(X, y, task, name or "dataset", target or "target")
+        y_name = y.name if isinstance(y, pd.Series) and y.name is not None else None
+        return _from_xy(X, y, task, name or "dataset", target or str(y_name or "target"))
     raise DataError(
         f"unsupported data of type {type(data).__name__}: pass a file path, a DataFrame "
         "or an (X, y) pair"

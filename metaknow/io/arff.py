@@ -170,9 +170,8 @@ def _split_dense(line: str, n_attrs: int) -> list[str]:
 def _split_sparse(line: str, attrs: list[ArffAttribute], where: str) -> list[str]:
     body = line.strip()[1:-1].strip()
     row = ["0" if a.kind == "numeric" else "" for a in attrs]
-    if not body:
-        return row
-    for item in next(csv.reader([body], skipinitialspace=True, quotechar="'")):
+    items = next(csv.reader([body], skipinitialspace=True, quotechar="'")) if body else []
+    for item in items:
         item = item.strip()
         if not item:
             continue
