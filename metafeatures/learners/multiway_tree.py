@@ -23,7 +23,7 @@ from scipy.special import xlogy
 from metafeatures.learners.table import Table
 
 __all__ = ["Node", "grow_tree", "route", "predict_tree", "collapse_and_prune",
-           "reduced_error_prune", "refit_counts", "count_leaves"]
+           "reduced_error_prune", "refit_counts", "count_leaves", "truncated"]
 
 _LN2 = float(np.log(2.0))
 _BLOCK = 2_000_000
@@ -333,6 +333,24 @@ def refit_counts(root: Node, table: Table, y: np.ndarray, n_classes: int) -> Non
             apply(c, node.counts if node.counts.sum() > 0 else parent)
 
     apply(root, root.counts)
+
+
+def truncated(root: Node, max_depth: int | None) -> Node:
+    """A copy of the tree cut at ``max_depth`` (nodes there become leaves). Growth is
+    greedy and top-down, so this equals the tree grown with that depth limit."""
+    import copy
+
+    tree = copy.deepcopy(root)
+    if max_depth is None:
+        return tree
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth >= max_depth:
+            node.kind, node.children, node.shares = "leaf", [], None
+        else:
+            stack.extend((c, depth + 1) for c in node.children)
+    return tree
 
 
 def count_leaves(node: Node) -> int:

@@ -24,7 +24,7 @@ import numpy as np
 from metafeatures.learners.base import Learner
 from metafeatures.learners.multiway_tree import (collapse_and_prune, count_leaves, grow_tree,
                                                  predict_tree, reduced_error_prune,
-                                                 refit_counts)
+                                                 refit_counts, truncated)
 from metafeatures.learners.table import Memo, Table, data_key
 
 _GROWN = Memo()
@@ -94,8 +94,10 @@ class ReducedErrorTree(_TreeLearner):
         if prune.all() or not prune.any():
             prune[:] = False
         grow = np.flatnonzero(~prune)
-        self.tree_ = grow_tree(table.rows(grow), y[grow], n_classes, criterion="gain",
-                               min_leaf=2.0, max_depth=self.max_depth)
+        # every depth limit truncates the same unlimited tree: grown once per data
+        full = _GROWN.get(data_key(table, y, "rep", self.seed), lambda: grow_tree(
+            table.rows(grow), y[grow], n_classes, criterion="gain", min_leaf=2.0))
+        self.tree_ = truncated(full, self.max_depth)
         if prune.any():
             held = np.flatnonzero(prune)
             reduced_error_prune(self.tree_, table.rows(held), y[held], n_classes)
@@ -119,7 +121,8 @@ class RandomDepthTree(_TreeLearner):
 
     def fit(self, table: Table, y: np.ndarray, n_classes: int) -> "RandomDepthTree":
         self.n_classes_ = n_classes
-        self.tree_ = grow_tree(table, y, n_classes, criterion="gain", min_leaf=1.0,
-                               max_depth=self.max_depth, n_random=_k_random(table),
-                               seed=self.seed)
+        full = _GROWN.get(data_key(table, y, "random", self.seed), lambda: grow_tree(
+            table, y, n_classes, criterion="gain", min_leaf=1.0, n_random=_k_random(table),
+            seed=self.seed))
+        self.tree_ = truncated(full, self.max_depth)
         return self
