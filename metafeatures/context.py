@@ -12,6 +12,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from metafeatures.summaries import distinct_from_sorted, sorted_columns
 from metaknow.dataset import Dataset
 
 __all__ = ["DatasetContext", "DEFAULT_MAX_ROWS"]
@@ -130,6 +131,23 @@ class DatasetContext:
         if self.dataset.n_unlabelled == 0:
             return self.categorical_codes
         return _code_block(self.dataset.X_all, self.categorical_columns)
+
+    @cached_property
+    def numeric_sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        """``numeric`` sorted per column (NaN last) and each column's non-missing count."""
+        return sorted_columns(self.numeric)
+
+    @cached_property
+    def numeric_distinct(self) -> np.ndarray:
+        """Distinct non-missing values of each numeric attribute (labelled rows)."""
+        return distinct_from_sorted(*self.numeric_sorted)
+
+    @cached_property
+    def numeric_distinct_all(self) -> np.ndarray:
+        """Distinct non-missing values of each numeric attribute over all rows."""
+        if self.dataset.n_unlabelled == 0:
+            return self.numeric_distinct
+        return distinct_from_sorted(*sorted_columns(self.numeric_all))
 
     @cached_property
     def n_categories(self) -> np.ndarray:

@@ -75,13 +75,12 @@ DEFINITIONS = {**_COUNTS, **_CARDINALITY, **_EXTRA}
 OPENML = frozenset(_COUNTS) | frozenset(_CARDINALITY)
 
 
-def _distinct_counts(values: np.ndarray, codes: bool) -> np.ndarray:
-    """Distinct non-missing values per column (codes: -1 missing; floats: NaN missing)."""
-    out = np.zeros(values.shape[1], dtype=float)
-    for j in range(values.shape[1]):
-        col = values[:, j]
-        col = col[col >= 0] if codes else col[~np.isnan(col)]
-        out[j] = np.unique(col).size
+def _distinct_counts(codes: np.ndarray) -> np.ndarray:
+    """Distinct non-missing categories per column of a code matrix (-1 = missing)."""
+    out = np.zeros(codes.shape[1], dtype=float)
+    for j in range(codes.shape[1]):
+        col = codes[:, j]
+        out[j] = np.count_nonzero(np.bincount(col[col >= 0])) if (col >= 0).any() else 0
     return out
 
 
@@ -161,8 +160,8 @@ def _autocorrelation(ctx: DatasetContext) -> dict[str, float]:
 
 def _cardinality(ctx: DatasetContext) -> dict[str, float]:
     ds = ctx.dataset
-    num = _distinct_counts(ctx.numeric_all, codes=False)
-    nom = _distinct_counts(ctx.categorical_codes_all, codes=True)
+    num = ctx.numeric_distinct_all.copy()
+    nom = _distinct_counts(ctx.categorical_codes_all)
     y_distinct = float(ds.y.nunique())
     if ctx.is_classification:
         nom = np.append(nom, y_distinct)

@@ -21,7 +21,7 @@ import numpy as np
 
 from metafeatures.context import DatasetContext
 from metafeatures.registry import MetaFeatureGroup, guarded
-from metafeatures.summaries import SUMMARY_STATS, summary_values
+from metafeatures.summaries import SUMMARY_STATS, quantiles_from_sorted, summary_values
 
 __all__ = ["GROUP", "discretise", "entropy_bits"]
 
@@ -66,17 +66,22 @@ def entropy_bits(counts: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def discretise(x: np.ndarray, n_bins: int | None = None) -> np.ndarray:
-    """Equal-frequency bin index of each value (-1 for NaN); see the module docstring."""
+def discretise(x: np.ndarray, n_bins: int | None = None,
+               sorted_x: np.ndarray | None = None) -> np.ndarray:
+    """Equal-frequency bin index of each value (-1 for NaN); see the module docstring.
+
+    ``sorted_x``: the same values sorted (NaN last), when already at hand.
+    """
     x = np.asarray(x, dtype=float)
     out = np.full(x.shape, -1, dtype=np.int64)
     ok = ~np.isnan(x)
-    if not ok.any():
+    count = int(ok.sum())
+    if count == 0:
         return out
-    values = x[ok]
-    k = n_bins or max(2, int(np.floor(values.size ** (1.0 / 3.0) + 1e-9)))
-    cuts = np.unique(np.quantile(values, np.arange(1, k + 1) / k))
-    out[ok] = np.searchsorted(cuts, values, side="left")
+    S = (np.sort(x) if sorted_x is None else sorted_x)[:, None]
+    k = n_bins or max(2, int(np.floor(count ** (1.0 / 3.0) + 1e-9)))
+    cuts = np.unique(quantiles_from_sorted(S, np.array([count]), np.arange(1, k + 1) / k)[:, 0])
+    out[ok] = np.searchsorted(cuts, x[ok], side="left")
     return out
 
 
@@ -120,7 +125,8 @@ def _all_atts(ctx: DatasetContext) -> dict[str, float]:
     y = ctx.y_codes if ctx.is_classification else discretise(ctx.y_numeric)
     target_entropy = entropy_bits(np.bincount(y))
     out: dict[str, float] = {"TargetEntropy": target_entropy}
-    columns = [discretise(ctx.numeric[:, j]) for j in range(ctx.numeric.shape[1])]
+    S = ctx.numeric_sorted[0]
+    columns = [discretise(ctx.numeric[:, j], sorted_x=S[:, j]) for j in range(S.shape[1])]
     columns += [ctx.categorical_codes[:, j] for j in range(ctx.categorical_codes.shape[1])]
     att_ent, mi, joint = [], [], []
     for a in columns:

@@ -13,7 +13,8 @@ import numpy as np
 
 from metafeatures.context import DatasetContext
 from metafeatures.registry import MetaFeatureGroup, guarded
-from metafeatures.summaries import SUMMARY_STATS, column_moments, summary_names, summary_values
+from metafeatures.summaries import (SUMMARY_STATS, column_moments, quantiles_from_sorted,
+                                    summary_values)
 
 __all__ = ["GROUP"]
 
@@ -134,24 +135,25 @@ def _pca(ctx: DatasetContext) -> dict[str, float]:
 def _outliers_sparsity(ctx: DatasetContext) -> dict[str, float]:
     X = ctx.numeric
     out: dict[str, float] = {}
-    present = ~np.isnan(X)
+    n = ctx.n_rows
+    sparsity: list[float] = []
     if X.shape[1]:
-        q1, q3 = np.nanpercentile(X, [25, 75], axis=0)
+        S, counts = ctx.numeric_sorted
+        q1, q3 = quantiles_from_sorted(S, counts, np.array([0.25, 0.75]))
         iqr = q3 - q1
         with np.errstate(invalid="ignore"):
             outside = (X < q1 - 1.5 * iqr) | (X > q3 + 1.5 * iqr)
-        n_cells = present.sum()
+        n_cells = counts.sum()
         out["NumberOfNumericAttsWithOutliers"] = float(outside.any(axis=0).sum())
         out["PercentageOfOutlierValues"] = 100.0 * outside.sum() / n_cells if n_cells else np.nan
         out["PercentageOfZeroNumericValues"] = 100.0 * (X == 0).sum() / n_cells if n_cells else np.nan
-    n = ctx.n_rows
-    sparsity = []
-    for j in range(X.shape[1]):
-        distinct = np.unique(X[present[:, j], j]).size
-        sparsity.append((n / distinct - 1) / (n - 1) if distinct else np.nan)
+        distinct = ctx.numeric_distinct
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sparsity += list(np.where(distinct > 0, (n / distinct - 1) / (n - 1), np.nan))
     codes = ctx.categorical_codes
     for j in range(codes.shape[1]):
-        distinct = np.unique(codes[codes[:, j] >= 0, j]).size
+        col = codes[:, j]
+        distinct = np.count_nonzero(np.bincount(col[col >= 0])) if (col >= 0).any() else 0
         sparsity.append((n / distinct - 1) / (n - 1) if distinct else np.nan)
     values = np.array(sparsity, dtype=float)
     if np.isfinite(values).any():

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["percentile", "summarise", "SUMMARY_STATS", "summary_names", "column_moments"]
+__all__ = ["percentile", "summarise", "SUMMARY_STATS", "summary_names", "column_moments",
+           "sorted_columns", "distinct_from_sorted", "quantiles_from_sorted"]
 
 #: summary statistic -> its name prefix in OpenML's quality names.
 SUMMARY_STATS: dict[str, str] = {
@@ -75,18 +76,57 @@ def column_moments(X: np.ndarray) -> dict[str, np.ndarray]:
     """
     X = np.asarray(X, dtype=float)
     present = ~np.isnan(X)
-    n = present.sum(axis=0).astype(float)
+    complete = bool(present.all())
+    n = np.full(X.shape[1], float(X.shape[0])) if complete else present.sum(axis=0).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(present, X, 0.0).sum(axis=0) / n
-        d = np.where(present, X - mean, 0.0)
-        var = (d * d).sum(axis=0) / (n - 1)
+        if complete:
+            mean = X.mean(axis=0)
+            d = X - mean
+        else:
+            mean = np.where(present, X, 0.0).sum(axis=0) / n
+            d = np.where(present, X - mean, 0.0)
+        d2 = d * d
+        var = d2.sum(axis=0) / (n - 1)
         sd = np.where(n > 1, np.sqrt(var), np.where(n == 1, 0.0, np.nan))
         tiny = var < 1e-19
-        z = d / np.where(sd > 0, sd, 1.0)  # standardised first: no overflow in z**3, z**4
-        skew = n / ((n - 1) * (n - 2)) * (z ** 3).sum(axis=0)
+        # standardised first, so that huge values cannot overflow in the 3rd/4th powers
+        z2 = d2 / np.where(var > 0, var, 1.0)
+        s3 = (z2 * d).sum(axis=0) / np.where(sd > 0, sd, 1.0)
+        s4 = (z2 * z2).sum(axis=0)
+        skew = n / ((n - 1) * (n - 2)) * s3
         skew = np.where(n < 3, np.nan, np.where(tiny, 0.0, skew))
-        kurt = (n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * (z ** 4).sum(axis=0)
+        kurt = (n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * s4
                 - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
         kurt = np.where(n < 4, np.nan, np.where(tiny, 0.0, kurt))
     mean = np.where(n > 0, mean, np.nan)
     return {"n": n, "mean": mean, "sd": sd, "skewness": skew, "kurtosis": kurt}
+
+
+def sorted_columns(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns sorted ascending with NaN last, and the count of non-missing values of each."""
+    X = np.asarray(X, dtype=float)
+    return np.sort(X, axis=0), (~np.isnan(X)).sum(axis=0)
+
+
+def distinct_from_sorted(S: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Distinct non-missing values per column of a ``sorted_columns`` result."""
+    if S.shape[0] < 2:
+        return counts.astype(float)
+    changes = np.diff(S, axis=0) != 0
+    rows = np.arange(S.shape[0] - 1)[:, None]
+    changes &= rows < (counts - 1)[None, :]
+    return np.where(counts > 0, 1 + changes.sum(axis=0), 0).astype(float)
+
+
+def quantiles_from_sorted(S: np.ndarray, counts: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Linear-interpolation quantiles (numpy's default) per column: len(q) x columns."""
+    q = np.asarray(q, dtype=float)
+    pos = q[:, None] * np.maximum(counts - 1, 0)[None, :]
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(counts - 1, 0)[None, :])
+    cols = np.arange(S.shape[1])[None, :]
+    lo_v, hi_v = S[lo, cols], S[hi, cols]
+    with np.errstate(invalid="ignore"):
+        out = lo_v + (pos - lo) * (hi_v - lo_v)
+    out = np.where(hi == lo, lo_v, out)
+    return np.where(counts[None, :] > 0, out, np.nan)
