@@ -68,15 +68,9 @@ class MetaFeatureGroup:
     openml: frozenset[str] = field(default_factory=frozenset)
 
 
-def _load(name: str) -> MetaFeatureGroup | None:
+def _load(name: str) -> MetaFeatureGroup:
     module_name = _MODULES[name]
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None  # group module not written yet
-        raise
-    group = module.GROUP
+    group = importlib.import_module(module_name).GROUP
     if not isinstance(group, MetaFeatureGroup) or group.name != name:
         raise TypeError(f"{module_name}.GROUP must be a MetaFeatureGroup named {name!r}")
     return group
@@ -84,7 +78,7 @@ def _load(name: str) -> MetaFeatureGroup | None:
 
 def group_names() -> list[str]:
     """Names of the available groups, in extraction order."""
-    return [name for name in _MODULES if _load(name) is not None]
+    return [_load(name).name for name in _MODULES]  # loading validates each module
 
 
 def get_group(name: str) -> MetaFeatureGroup:
@@ -97,16 +91,15 @@ def get_group(name: str) -> MetaFeatureGroup:
     """
     from metaknow.exceptions import DataError
 
-    group = _load(name) if name in _MODULES else None
-    if group is None:
+    if name not in _MODULES:
         raise DataError(f"unknown meta-feature group {name!r}; choose from "
-                        + ", ".join(group_names()))
-    return group
+                        + ", ".join(_MODULES))
+    return _load(name)
 
 
 def all_groups() -> list[MetaFeatureGroup]:
     """Every available group, in extraction order."""
-    return [g for g in (_load(n) for n in _MODULES) if g is not None]
+    return [_load(n) for n in _MODULES]
 
 
 def guarded(out: dict[str, float], names: Iterable[str], compute: Callable[[], Mapping[str, float]],
