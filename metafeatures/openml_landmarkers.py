@@ -33,6 +33,15 @@ def _openml_landmarkers():
     return [lm for lm in LANDMARKERS if lm.openml]
 
 
+def _row_id_columns(match, ds) -> list[str]:
+    """The attributes of the match's first ``drop:`` variant (OpenML's row-id / ignore
+    attributes, e.g. collins' Counter, cjs' N: row counters of class-sorted files)."""
+    for variant in getattr(match, "variants", ()):
+        if variant.startswith("drop:"):
+            return [c for c in variant[len("drop:"):].split(",") if c in ds.X.columns]
+    return []
+
+
 def landmarker_values(shared: Path, max_rows: int = MAX_ROWS, seed: int = 0,
                       tasks: list[str] | None = None) -> dict[str, dict[str, float]]:
     """Our OpenML-named landmarker values per matched task id."""
@@ -46,8 +55,10 @@ def landmarker_values(shared: Path, max_rows: int = MAX_ROWS, seed: int = 0,
             continue
         ds = load_dataset(shared / "data" / "corpus" / f"{match.dataset}.arff.gz",
                           target=match.target, task="classification")
-        # every attribute stays: OpenML's landmarkers see the row-id attributes its other
-        # qualities leave out (collins' Counter, cjs' N: its trees reach 0 error with them)
+        dropped = _row_id_columns(match, ds)
+        if dropped:  # OpenML's row-id / ignore attributes take no part in its models
+            ds = load_dataset((ds.X.drop(columns=dropped), ds.y), task="classification",
+                              name=ds.name, target=ds.target)
         ctx = DatasetContext(ds, seed=seed, max_rows=max_rows).sample_context
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
