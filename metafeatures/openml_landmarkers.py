@@ -27,6 +27,8 @@ from metafeatures.landmarking import LANDMARKERS, MAX_ROWS, compute
 __all__ = ["GOAL", "landmarker_values", "spearman_table", "main"]
 
 GOAL = 0.9
+#: Spearman's rho over n tasks is a ratio of integers: 0.9 exactly may print 0.8999999.
+TOLERANCE = 1e-9
 
 
 def _openml_landmarkers():
@@ -119,7 +121,7 @@ def spearman_table(ours: dict[str, dict[str, float]], theirs: dict[str, dict[str
             rho, rho_same = _spearman(pairs), _spearman(same)
             rows.append({"quality": quality, "n": len(pairs), "spearman": rho,
                          "n_same": len(same), "spearman_same": rho_same,
-                         "passed": bool(rho >= GOAL)})
+                         "passed": bool(rho >= GOAL - TOLERANCE)})
     return rows
 
 

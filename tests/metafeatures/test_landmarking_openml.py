@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from metafeatures.landmarking import LANDMARKERS
+from metafeatures.openml_landmarkers import GOAL, TOLERANCE
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-GOAL = 0.9
 QUALITIES = [n for lm in LANDMARKERS if lm.openml for n in lm.output_names()]
 
 #: Columns whose published values mix OpenML's two definitions (see module docstring).
@@ -27,7 +27,7 @@ MIXED = ("RandomTreeDepth", "CfsSubsetEval_")
 #: Qualities that miss the goal, and why (kept honest: the test fails if one starts passing).
 KNOWN_MISSES: dict[str, str] = {}
 
-pytestmark = pytest.mark.shared
+pytestmark = [pytest.mark.shared, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,6 @@ def test_landmarker_ranks_tasks_like_openml(table, quality: str) -> None:
     mixed = quality.startswith(MIXED)
     rho = row["spearman_same"] if mixed else row["spearman"]
     if quality in KNOWN_MISSES:
-        assert rho < GOAL, f"{quality} now reaches {rho:.3f}: remove it from KNOWN_MISSES"
+        assert rho < GOAL - TOLERANCE, f"{quality} reaches {rho:.3f}: drop it from KNOWN_MISSES"
         pytest.xfail(KNOWN_MISSES[quality])
-    assert rho >= GOAL, f"{quality}: Spearman {rho:.3f} < {GOAL} over {row['n']} tasks"
+    assert rho >= GOAL - TOLERANCE, f"{quality}: Spearman {rho:.3f} < {GOAL} over {row['n']} tasks"
