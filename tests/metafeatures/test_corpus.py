@@ -72,3 +72,22 @@ def test_dataset_extracts_and_counts_agree(corpus: Path, row: dict) -> None:
     assert not mf[["NumberOfInstances", "Dimensionality", "PercentageOfMissingValues",
                    "AutoCorrelation" if mf["NumberOfMissingValues"] == 0 else "NumberOfFeatures",
                    "TargetEntropy"]].isna().any()
+
+
+#: diverse datasets for the expensive groups too: missing values, nominal-only,
+#: regression, many classes, a string attribute, wide
+ALL_GROUPS_ON = ["credit.a", "soybean", "mushroom", "abalone", "ReutersCorn-test", "arrhythmia",
+                 "cpu.act"]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", ALL_GROUPS_ON)
+def test_every_group_on_diverse_datasets(corpus: Path, name: str) -> None:
+    from metafeatures import MetaFeatureWarning, all_groups
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MetaFeatureWarning)
+        mf = extract(corpus / f"{name}.arff.gz", max_rows=300, seed=0)
+    assert list(mf.index) == [n for g in all_groups() for n in g.definitions]
+    assert mf.attrs["subsampled"] == bool(mf["NumberOfInstances"] > 300)
+    assert not mf.isin([float("inf"), float("-inf")]).any()
