@@ -114,15 +114,19 @@ class LocalAndRandomSearch(AcquisitionMaximizer):
         Hill-climbing steps at most (a search stops earlier when no move improves).
     scale : float
         Standard deviation of a numeric move in the unit interval.
+    plateau_steps : int
+        Consecutive moves to an equally good neighbour allowed (a tree surrogate is
+        piecewise constant: without them a search stops at the first flat region).
     """
 
-    def __init__(self, n_random: int = 500, *, n_starts: int = 5, n_neighbours: int = 16,
-                 max_steps: int = 20, scale: float = 0.2) -> None:
+    def __init__(self, n_random: int = 1000, *, n_starts: int = 5, n_neighbours: int = 16,
+                 max_steps: int = 20, scale: float = 0.2, plateau_steps: int = 5) -> None:
         self.n_random = n_random
         self.n_starts = n_starts
         self.n_neighbours = n_neighbours
         self.max_steps = max_steps
         self.scale = scale
+        self.plateau_steps = plateau_steps
 
     def maximize(self, space: SearchSpace, score: Score, starts: np.ndarray,
                  rng: np.random.Generator) -> np.ndarray:
@@ -133,6 +137,7 @@ class LocalAndRandomSearch(AcquisitionMaximizer):
         s_score = score(S)
         all_V, all_s = [R, S], [r_score, s_score]
         live = np.ones(len(S), dtype=bool)
+        flat = np.zeros(len(S), dtype=int)
         for _ in range(self.max_steps):
             if not live.any():
                 break
@@ -147,9 +152,9 @@ class LocalAndRandomSearch(AcquisitionMaximizer):
             for j in range(len(M)):  # first move achieving each search's best
                 if m_score[j] == best[rows[j]] and arg[rows[j]] == 0:
                     arg[rows[j]] = j + 1
-            improved = best > s_score[idx]
             for k, gi in enumerate(idx):
-                if improved[k]:
+                if best[k] > s_score[gi] or (best[k] == s_score[gi] and flat[gi] < self.plateau_steps):
+                    flat[gi] = flat[gi] + 1 if best[k] == s_score[gi] else 0
                     S[gi] = M[arg[k] - 1]
                     s_score[gi] = best[k]
                 else:
