@@ -11,7 +11,8 @@ from metafeatures.learners.decision_stump import DecisionStump
 from metafeatures.learners.evaluation import error_rate, kappa, r2, rmse, weighted_auc
 from metafeatures.learners.naive_bayes import NaiveBayes
 from metafeatures.learners.nearest_neighbour import OneNearestNeighbour
-from metafeatures.learners.pruning import added_errors, prune_pessimistic
+from metafeatures.learners.multiway_tree import Node, collapse_and_prune
+from metafeatures.learners.pruning import added_errors
 from metafeatures.learners.table import Table
 from metafeatures.learners.trees import PrunedC45, RandomDepthTree, ReducedErrorTree
 
@@ -155,20 +156,28 @@ def test_smaller_confidence_prunes_more() -> None:
     assert leaves == sorted(leaves) and leaves[0] < leaves[-1]
 
 
+def _stump_tree(counts: list[list[float]]) -> Node:
+    root = Node(np.array(counts[0], float), kind="nominal", attribute=0,
+                children=[Node(np.array(c, float)) for c in counts[1:]],
+                shares=np.array([0.5, 0.5]))
+    return root
+
+
 def test_collapse_and_pessimistic_pruning_by_hand() -> None:
-    """The array form (scikit-learn trees); the multiway tree applies the same rules."""
-    left, right = np.array([1, -1, -1]), np.array([2, -1, -1])
     # a split that does not lower the training errors (4 -> 2 + 2) is collapsed
-    cut = prune_pessimistic(left, right, np.array([[6, 4], [3, 2], [3, 2]], float), 0.25)
-    assert cut[0]
-    # a perfect split of 20 rows survives; the same split at 2 rows per leaf does not
-    cut = prune_pessimistic(left, right, np.array([[10, 10], [10, 0], [0, 10]], float), 0.25)
-    assert not cut[0]
-    # root estimate 1 + added(3, 1) = 2.71 <= 2 * added(1.5... ) leaves: 2 x (0 + 0.75)
-    counts = np.array([[2, 1], [2, 0], [0, 1]], float)
+    tree = _stump_tree([[6, 4], [3, 2], [3, 2]])
+    collapse_and_prune(tree, 0.25)
+    assert tree.pruned
+    # a perfect split of 20 rows survives
+    tree = _stump_tree([[10, 10], [10, 0], [0, 10]])
+    collapse_and_prune(tree, 0.25)
+    assert not tree.pruned
+    # 3 rows: leaf estimate 1 + added(3, 1) against the children's added(2, 0) + added(1, 0)
+    tree = _stump_tree([[2, 1], [2, 0], [0, 1]])
     leaf = 1 + added_errors(np.array([3.0]), np.array([1.0]), 0.25)[0]
     sub = added_errors(np.array([2.0, 1.0]), np.array([0.0, 0.0]), 0.25).sum()
-    assert prune_pessimistic(left, right, counts, 0.25)[0] == (leaf <= sub + 0.1)
+    collapse_and_prune(tree, 0.25)
+    assert tree.pruned == (leaf <= sub + 0.1)
 
 
 def test_trees_learn_a_clean_two_level_rule() -> None:
