@@ -196,3 +196,15 @@ def test_text_numbers_and_booleans_are_typed() -> None:
     assert ds.numeric_columns == ["num_text"] and ds.task == "regression"
     assert ds.categorical_columns == ["flag", "word"]
     assert isinstance(ds, Dataset)
+
+
+CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "corpus"
+
+
+@pytest.mark.parametrize("name", ["mushroom", "credit.a", "splice", "anneal", "ReutersCorn-test",
+                                  "cpu.act"])
+def test_vectorised_reader_equals_careful_reader_on_corpus_files(name: str) -> None:
+    path = CORPUS / f"{name}.arff.gz"
+    if not path.exists():
+        pytest.skip(f"needs the shared corpus at {CORPUS}")
+    pd.testing.assert_frame_equal(read_arff(path)[0], read_arff(path, fast=False)[0])

@@ -186,13 +186,16 @@ def _split_sparse(line: str, attrs: list[ArffAttribute], where: str) -> list[str
     return row
 
 
-def read_arff(path: str | Path) -> tuple[pd.DataFrame, list[ArffAttribute], str]:
+def read_arff(path: str | Path, fast: bool = True) -> tuple[pd.DataFrame, list[ArffAttribute], str]:
     """Read an ARFF file into a typed DataFrame.
 
     Parameters
     ----------
     path : str or Path
         ``.arff`` or gzip-compressed ``.arff.gz`` file.
+    fast : bool, default True
+        Try the vectorised reader first (same result); False forces the careful
+        line-by-line reader (used by the reader benchmark and tests).
 
     Returns
     -------
@@ -244,7 +247,7 @@ def read_arff(path: str | Path) -> tuple[pd.DataFrame, list[ArffAttribute], str]
     numbered = [(i, ln.strip()) for i, ln in enumerate(lines[data_start:], start=data_start + 1)]
     numbered = [(i, ln) for i, ln in numbered
                 if ln and not ln.startswith("%") and not ln.lower().startswith("@end")]
-    frame = _fast_frame([ln for _, ln in numbered], attrs, path)
+    frame = _fast_frame([ln for _, ln in numbered], attrs, path) if fast else None
     if frame is not None:
         return frame, attrs, relation
     rows: list[list[str]] = []
