@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from metafeatures import extract
+from metafeatures import MetaFeatureWarning, extract
 from metaknow.exceptions import DataError
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "corpus"
@@ -54,7 +54,7 @@ def test_dataset_extracts_and_counts_agree(corpus: Path, row: dict) -> None:
         assert "\n" not in str(info.value)
         return
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no meta-feature may fail on a real dataset
+        warnings.simplefilter("error", MetaFeatureWarning)  # none may fail on a real dataset
         mf = extract(path, groups="general,statistical,info-theory")
     assert mf["NumberOfInstances"] == row["n_rows"]
     assert mf["NumberOfFeatures"] == row["n_features"] + 1
@@ -83,7 +83,7 @@ ALL_GROUPS_ON = ["credit.a", "soybean", "mushroom", "abalone", "ReutersCorn-test
 @pytest.mark.shared
 @pytest.mark.parametrize("name", ALL_GROUPS_ON)
 def test_every_group_on_diverse_datasets(corpus: Path, name: str) -> None:
-    from metafeatures import MetaFeatureWarning, all_groups
+    from metafeatures import all_groups
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", MetaFeatureWarning)
