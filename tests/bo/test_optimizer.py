@@ -1,0 +1,213 @@
+"""The BO loop end to end on synthetic objectives: convergence, determinism, failures, resume."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from bo_problems import BRANIN_OPTIMUM, BRANIN_SPACE, MIXED_SPACE, branin, mixed
+
+from metaknow.bo import Evaluation, Optimizer, RunHistory
+from metaknow.bo.initial_design import WarmStartDesign
+from metaknow.exceptions import TuneError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Stated tolerance: within 50 evaluations the best Branin value is within 0.05 of 0.397887.
+BRANIN_TOLERANCE = 0.05
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_approaches_branin_optimum(seed: int) -> None:
+    result = Optimizer(BRANIN_SPACE, seed=seed).optimize(branin, n_trials=50)
+    assert len(result.history) == 50
+    assert result.best_cost - BRANIN_OPTIMUM < BRANIN_TOLERANCE
+    origins = {t.origin for t in result.history}
+    assert {"initial", "model"} <= origins
+
+
+def test_beats_random_search_on_branin() -> None:
+    rng = np.random.default_rng(0)
+    random_best = np.mean([min(branin(c) for c in BRANIN_SPACE.sample(rng, 50)) for _ in range(5)])
+    bo_best = np.mean([Optimizer(BRANIN_SPACE, seed=s).optimize(branin, n_trials=50).best_cost
+                       for s in range(3)])
+    assert bo_best < random_best
+
+
+def _trajectory(seed: int, n: int = 25) -> list[dict]:
+    result = Optimizer(MIXED_SPACE, seed=seed).optimize(mixed, n_trials=n)
+    return [t.config for t in result.history]
+
+
+def test_same_seed_same_trajectory() -> None:
+    assert _trajectory(3) == _trajectory(3)
+    assert _trajectory(3) != _trajectory(4)
+
+
+def test_conditional_space_never_proposes_inactive_values() -> None:
+    result = Optimizer(MIXED_SPACE, seed=0, random_share=0.1).optimize(mixed, n_trials=40)
+    assert sum(t.origin == "model" for t in result.history) >= 15
+    for t in result.history:
+        assert MIXED_SPACE.validate(t.config) == t.config  # strict: no inactive, none missing
+    hashes = [t.config_hash for t in result.history]
+    assert len(set(hashes)) == len(hashes)
+    assert result.best_cost < 0.15  # optimum 0 (kind=quadratic, depth=11, x=0.7)
+
+
+def test_ask_tell_interface() -> None:
+    opt = Optimizer(BRANIN_SPACE, seed=0)
+    a, b = opt.ask(), opt.ask()  # two pending proposals differ
+    assert a.trial_id == 0 and b.trial_id == 1 and a.config != b.config
+    opt.tell(b, branin(b.config))
+    opt.tell(a, [1.0, 3.0])  # per-fold costs
+    told = opt.tell({"x1": 0.0, "x2": 0.0}, 5.0)  # an evaluation nobody asked for
+    assert told.origin == "told" and told.trial_id == 2
+    assert opt.history[1].cost == 2.0 and opt.history[1].fold_costs == [1.0, 3.0]
+    failed = opt.tell(opt.ask(), status="crash", error="boom")
+    assert failed.failed and failed.cost == math.inf
+    assert opt.tell(opt.ask(), float("nan")).status == "crash"
+    # pending proposals keep being spread out in the model phase (constant liar)
+    for _ in range(10):
+        info = opt.ask()
+        opt.tell(info, branin(info.config))
+    pending = [opt.ask() for _ in range(4)]
+    assert len({str(p.config) for p in pending}) == 4
+
+
+def test_warm_start_configs_come_first() -> None:
+    warm = [{"x1": 3.1, "x2": 2.2}, {"x1": -3.1, "x2": 12.2}]
+    opt = Optimizer(BRANIN_SPACE, seed=0, initial_design=WarmStartDesign(warm, n_min=3))
+    result = opt.optimize(branin, n_trials=5)
+    assert [t.config for t in result.history][:2] == warm
+    assert [t.origin for t in result.history][:3] == ["warm_start", "warm_start", "initial"]
+
+
+def test_crashes_get_worst_cost_and_the_loop_goes_on() -> None:
+    def objective(c: dict) -> float:
+        if c["x1"] > 5:
+            raise ValueError("model diverged")
+        return branin(c)
+
+    result = Optimizer(BRANIN_SPACE, seed=1).optimize(objective, n_trials=30)
+    crashed = [t for t in result.history if t.status == "crash"]
+    assert crashed and len(result.history) == 30
+    assert all("model diverged" in t.error for t in crashed)
+    assert result.best_config["x1"] <= 5
+    costs = result.history.training_costs()
+    worst = max(t.cost for t in result.history if math.isfinite(t.cost))
+    assert all(costs[i] == worst for i, t in enumerate(result.history) if t.status == "crash")
+
+
+def test_per_fold_racing_drops_clearly_worse_challengers() -> None:
+    calls: list[int] = []
+
+    def objective(c: dict, fold: int) -> Evaluation:
+        calls.append(fold)
+        return Evaluation(branin(c) * (1 + 0.01 * fold), scores={"fold": fold})
+
+    result = Optimizer(BRANIN_SPACE, seed=0).optimize(objective, n_trials=25, n_folds=5)
+    raced = [t for t in result.history if t.status == "raced"]
+    assert raced and all(len(t.fold_costs) < 5 for t in raced)
+    assert len(calls) < 25 * 5
+    assert result.history.incumbent().status == "ok"
+    assert len(result.history.incumbent().fold_costs) == 5
+
+
+def test_timeouts_are_recorded_and_killed() -> None:
+    def objective(c: dict) -> float:
+        if c["x1"] < 0:
+            time.sleep(30)
+        return branin(c)
+
+    start = time.monotonic()
+    result = Optimizer(BRANIN_SPACE, seed=0).optimize(objective, n_trials=8, time_limit=2.0)
+    timed_out = [t for t in result.history if t.status == "timeout"]
+    assert timed_out and all("time limit" in t.error for t in timed_out)
+    assert len(result.history) == 8
+    assert time.monotonic() - start < 8 * 30  # the sleepers were killed, not awaited
+
+
+def test_parallel_trials_in_processes() -> None:
+    result = Optimizer(BRANIN_SPACE, seed=0).optimize(lambda c: branin(c), n_trials=12, n_jobs=2)
+    assert len(result.history) == 12
+    assert len({t.config_hash for t in result.history}) == 12
+    assert sorted(t.trial_id for t in result.history) == list(range(12))
+
+
+def test_keyboard_interrupt_stops_cleanly(tmp_path: Path) -> None:
+    count = {"n": 0}
+
+    def objective(c: dict) -> float:
+        count["n"] += 1
+        if count["n"] == 6:
+            raise KeyboardInterrupt
+        return branin(c)
+
+    result = Optimizer(BRANIN_SPACE, seed=0, history=tmp_path).optimize(objective, n_trials=20)
+    assert result.interrupted and len(result.history) == 5
+    assert len(RunHistory(tmp_path)) == 5
+
+
+def test_resume_continues_the_same_trajectory(tmp_path: Path) -> None:
+    Optimizer(MIXED_SPACE, seed=5, history=tmp_path).optimize(mixed, n_trials=15)
+    resumed = Optimizer(MIXED_SPACE, seed=5, history=tmp_path).optimize(mixed, n_trials=25)
+    assert resumed.n_new == 10
+    ids = [t.trial_id for t in RunHistory(tmp_path)]
+    assert ids == list(range(25))
+    assert [t.config for t in RunHistory(tmp_path)] == _trajectory(5, 25)
+
+
+_KILL_SCRIPT = textwrap.dedent("""
+    import sys, time
+    sys.path.insert(0, {tests!r})
+    from bo_problems import MIXED_SPACE, mixed
+    from metaknow.bo import Optimizer
+
+    def slow(c):
+        time.sleep(0.15)
+        return mixed(c)
+
+    Optimizer(MIXED_SPACE, seed=2, history=sys.argv[1]).optimize(slow, n_trials=int(sys.argv[2]))
+""")
+
+
+def test_resume_after_sigkill_has_no_duplicates(tmp_path: Path) -> None:
+    script = tmp_path / "run.py"
+    script.write_text(_KILL_SCRIPT.format(tests=str(Path(__file__).parent)))
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, str(script), str(out), "40"], cwd=ROOT)
+    history = out / "history.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if history.exists() and len(history.read_text().splitlines()) >= 8:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = len(RunHistory(out))
+    assert 8 <= before < 40
+    subprocess.run([sys.executable, str(script), str(out), "40"], cwd=ROOT, check=True)
+    trials = list(RunHistory(out))
+    assert [t.trial_id for t in trials] == list(range(40))
+    assert len({t.config_hash for t in trials}) == 40
+    assert [t.config for t in trials] == _trajectory(2, 40)  # same as an uninterrupted run
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n_trials": 0}, "positive number of trials"),
+    ({"n_trials": -3}, "positive number of trials"),
+    ({"n_trials": None}, "give a budget"),
+    ({"n_trials": 5, "time_limit": 0}, "time limit"),
+    ({"n_trials": 5, "n_jobs": 0}, "n_jobs"),
+])
+def test_bad_budgets(kwargs: dict, message: str) -> None:
+    with pytest.raises(TuneError, match=message):
+        Optimizer(BRANIN_SPACE).optimize(branin, **kwargs)
