@@ -34,6 +34,9 @@ with OpenML's definition, so values compare directly with the qualities OpenML p
 - *Rows.* `NumberOfInstances`, missing-value counts and the per-attribute statistics of
   numeric attributes use every row, also rows whose target is missing (OpenML counts them);
   class counts, entropies and all other meta-features use the rows with a known target.
+  (OpenML's engine treats a missing target as one more class in NumberOfClasses and the
+  class sizes, and as the first class in ClassEntropy; metaknow counts known classes only.
+  No matched OpenML100 task has a missing target, so the two agree there.)
 - *The target is a feature for OpenML.* `NumberOfFeatures` counts it; a numeric target is
   one of the `*OfNumericAtts` attributes, a nominal one counts in
   `NumberOfSymbolicFeatures`/`NumberOfBinaryFeatures` and the cardinality statistics.
