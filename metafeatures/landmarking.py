@@ -150,7 +150,8 @@ LANDMARKERS: list[Landmarker] = [
          key="RandomTree") for d in (1, 2, 3)],
     *[_c(f"CfsSubsetEval_{name}", lambda s: AttributeSelected(lambda: PrunedC45(_J48_DEFAULT, s)),
          "J48 (CF 0.25) on CFS-selected attributes: AttributeSelectedClassifier defaults, "
-         "as OpenML publishes it", key="CfsJ48") for name in ("DecisionStump", "NaiveBayes", "kNN1N")],
+         "as OpenML publishes it", key="CfsJ48")
+      for name in ("DecisionStump", "NaiveBayes", "kNN1N")],
     # the definitions those OpenML names intend, under our own names
     *[_c(f"J48Cf{cf}", lambda s, c=float("0." + cf): PrunedC45(c, s),
          f"C4.5 pruned at confidence 0.{cf} (J48 -C 0.{cf})", openml=False)
@@ -167,7 +168,8 @@ LANDMARKERS: list[Landmarker] = [
     _c("CfskNN1N", lambda s: AttributeSelected(OneNearestNeighbour),
        "1-NN on the CFS-selected attributes (best-first)", openml=False),
     # pymfe-style landmarkers, 10 folds
-    _c("LinearDiscriminant", lambda s: EncodedEstimator(lambda: LinearDiscriminantAnalysis(solver="lsqr")),
+    _c("LinearDiscriminant",
+       lambda s: EncodedEstimator(lambda: LinearDiscriminantAnalysis(solver="lsqr")),
        "linear discriminant analysis (one-hot, mean-imputed)", False, DEFAULT_FOLDS),
     _c("BestNode", lambda s: NodeLearner("best", s),
        "pymfe best node: depth-1 CART (Gini) on all attributes", False, DEFAULT_FOLDS),

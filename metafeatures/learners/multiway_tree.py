@@ -31,7 +31,8 @@ _BLOCK = 2_000_000
 
 def _h(counts: np.ndarray) -> np.ndarray:
     """``W * H`` (bits) of class-count rows in the last axis."""
-    return (xlogy(counts.sum(axis=-1), counts.sum(axis=-1)) - xlogy(counts, counts).sum(axis=-1)) / _LN2
+    totals = counts.sum(axis=-1)
+    return (xlogy(totals, totals) - xlogy(counts, counts).sum(axis=-1)) / _LN2
 
 
 @dataclass
