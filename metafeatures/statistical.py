@@ -43,7 +43,9 @@ for _stat in SUMMARY_STATS:
         f"{_STAT_WORDS[_stat]} of |sample covariance| over pairs of numeric attributes "
         "(pairwise-complete rows).")
 DEFINITIONS.update({
-    "ProportionOfHighlyCorrelatedPairs": "Share of numeric attribute pairs with |correlation| >= 0.5.",
+    "ProportionOfHighlyCorrelatedPairs": "Share of numeric attribute pairs with |correlation| >= 0.5 "
+                                         "(pairwise statistics and PCA use a seeded random 500 "
+                                         "numeric attributes when there are more).",
     "PCAComponentsFor95PercentVariance": "Principal components of the standardised numeric attributes "
                                          "(missing = attribute mean) needed to explain 95% of the variance.",
     "PCAFractionOfComponentsFor95PercentVariance": "PCAComponentsFor95PercentVariance / number of numeric attributes.",
@@ -93,8 +95,22 @@ def _pairwise(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return cov, np.clip(corr, -1.0, 1.0)
 
 
-def _correlations(ctx: DatasetContext) -> dict[str, float]:
+#: Pairwise statistics (correlations, covariances, PCA) use at most this many numeric
+#: attributes: above it a seeded random subset, so wide data costs O(n * 500^2).
+MAX_PAIRWISE_ATTRIBUTES = 500
+
+
+def _pairwise_block(ctx: DatasetContext) -> np.ndarray:
     X = ctx.numeric
+    if X.shape[1] <= MAX_PAIRWISE_ATTRIBUTES:
+        return X
+    keep = np.sort(np.random.default_rng(ctx.seed).choice(X.shape[1], MAX_PAIRWISE_ATTRIBUTES,
+                                                          replace=False))
+    return X[:, keep]
+
+
+def _correlations(ctx: DatasetContext) -> dict[str, float]:
+    X = _pairwise_block(ctx)
     p = X.shape[1]
     if p < 2:
         return {}
@@ -109,7 +125,7 @@ def _correlations(ctx: DatasetContext) -> dict[str, float]:
 
 
 def _pca(ctx: DatasetContext) -> dict[str, float]:
-    X = ctx.numeric
+    X = _pairwise_block(ctx)
     if X.shape[1] == 0:
         return {}
     mean, sd = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
