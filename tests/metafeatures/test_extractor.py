@@ -157,3 +157,17 @@ def test_sklearn_style_extractor() -> None:
 def test_docstring_examples() -> None:
     mf = extract("sklearn:iris", groups="general")
     assert (mf["NumberOfInstances"], mf["NumberOfFeatures"]) == (150.0, 5.0)
+
+
+def test_wide_data_uses_a_seeded_attribute_subset_for_pairwise_statistics() -> None:
+    from metafeatures.statistical import MAX_PAIRWISE_ATTRIBUTES
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, MAX_PAIRWISE_ATTRIBUTES + 100)))
+    y = pd.Series(rng.choice(["a", "b"], size=60)).astype("category")
+    a = extract((X, y), groups="statistical", seed=1)
+    b = extract((X, y), groups="statistical", seed=1)
+    pd.testing.assert_series_equal(a, b)
+    assert a["PCAComponentsFor95PercentVariance"] <= 60  # at most n - 1 non-zero components
+    assert a["PCAFractionOfComponentsFor95PercentVariance"] == \
+        a["PCAComponentsFor95PercentVariance"] / MAX_PAIRWISE_ATTRIBUTES
