@@ -300,7 +300,13 @@ def _priors(use: bool, tasks: list[list[Any]], space: SearchSpace, repository: A
     except MetaknowError as exc:
         notes.append(f"priors unavailable ({exc})")
         return None
-    return priors_from_view(view, space, [t for t, _ in tasks], [s for _, s in tasks])
+    priors = priors_from_view(view, space, [t for t, _ in tasks], [s for _, s in tasks])
+    if priors is None:
+        notes.append("priors: the nearest tasks have no evaluations of this space")
+    else:
+        notes.append(f"priors: {len(priors.y)} evaluations on {len(set(priors.task))} nearest "
+                     f"tasks inform the surrogate (fading out by trial {priors.fade_after})")
+    return priors
 
 
 def _refit(space: SearchSpace, config: Configuration, dataset: Dataset, seed: int) -> Any:

@@ -174,10 +174,10 @@ class RunHistory:
         return np.array([t.cost if math.isfinite(t.cost) else worst for t in self._trials])
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per trial: id, cost, status, time, origin, best-so-far, then parameters."""
+        """One row per trial (by id): cost, status, time, origin, best-so-far, then parameters."""
         rows = []
         best = math.inf
-        for t in self._trials:
+        for t in sorted(self._trials, key=lambda t: t.trial_id):  # parallel runs finish out of order
             if t.status == "ok":
                 best = min(best, t.cost)
             rows.append({"trial": t.trial_id, "cost": t.cost, "status": t.status,

@@ -81,3 +81,14 @@ def test_priors_from_a_repository_view() -> None:
     np.testing.assert_allclose(priors.X[0], space.to_vector(configs[0]))
     sims = similarities_from_distances([0.0, 1.0, 2.0])
     assert sims[0] == 1.0 and sims[1] == pytest.approx(math.exp(-1.0)) and sims[2] < sims[1]
+
+
+def test_warm_start_from_the_recommender_with_priors_in_parallel() -> None:
+    result = tune("sklearn:breast_cancer", budget=4, warm_start=2, cv=3, use_priors=True,
+                  n_jobs=2, refit=False)
+    if any(note.startswith("no warm start") for note in result.notes):
+        pytest.skip(f"recommender unavailable here: {result.notes[0]}")
+    origins = list(result.history.sort_values("trial")["origin"])
+    assert origins[:2] == ["warm_start", "warm_start"]
+    assert list(result.history["trial"]) == [0, 1, 2, 3]
+    assert any(note.startswith("priors") for note in result.notes)
