@@ -29,9 +29,13 @@ __all__ = ["cv_folds", "out_of_fold", "error_rate", "kappa", "weighted_auc", "r2
 
 def cv_folds(y: np.ndarray, n_folds: int, seed: int, stratified: bool
              ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Shuffled (stratified) K-fold splits, K = min(n_folds, n rows)."""
+    """Shuffled (stratified) K-fold splits; K = n_folds, at most the rows (and, when
+    stratified, the size of the largest class), at least 2."""
     n = len(y)
     k = max(2, min(n_folds, n))
+    if stratified:  # scikit-learn needs one class with at least K members
+        k = max(2, min(k, int(np.bincount(y).max())))
+        stratified = int(np.bincount(y).max()) >= 2
     if stratified:
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     else:

@@ -162,3 +162,13 @@ def test_random_node_on_one_attribute_agrees_with_pymfe() -> None:
     out = compute(ctx, [lm for lm in LANDMARKERS if lm.name == "RandomNode"])
     assert 1 - out["RandomNodeErrRate"] == pytest.approx(
         _pymfe_accuracy("ft_random_node", X.to_numpy(), y, folds))
+
+
+def test_small_classes_need_fewer_folds_not_a_failure() -> None:
+    # no class has 10 members: the 10-fold landmarkers fall back to fewer folds
+    X = pd.DataFrame({"x": np.arange(9.0)})
+    y = np.array(["a", "a", "a", "b", "b", "c", "c", "d", "d"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MetaFeatureWarning)
+        out = compute(ctx_of(X, y))
+    assert all(np.isfinite(out[n]) for n in CLASSIFICATION)
