@@ -2,8 +2,9 @@
 
 ``history`` (run history), ``initial_design``, ``surrogate`` (random forest),
 ``acquisition`` (EI, log-EI), ``maximizer`` (local + random search, random interleaving),
-``intensifier`` (fold racing), ``runner`` (trial execution, time limits, parallelism) and
-``optimizer`` (ask / tell / optimize).
+``intensifier`` (fold racing), ``runner`` (trial execution, time limits, parallelism),
+``priors`` (related tasks' evaluations for the surrogate) and ``optimizer`` (ask / tell /
+optimize). ``metaknow.tune`` and ``metaknow.MetaSearchCV`` are the entry points built on it.
 """
 
 from metaknow.bo.history import RunHistory, Trial

@@ -124,16 +124,15 @@ class Optimizer:
         return info
 
     def tell(self, trial: TrialInfo | Mapping[str, Any], cost: float | Sequence[float] | None = None,
-             *, status: str = "ok", time: float = 0.0, error: str = "",
+             *, status: str = "ok", seconds: float = 0.0, error: str = "",
              fold_scores: Sequence[Mapping[str, Any]] | None = None) -> Trial:
         """Record the result of a trial (a :class:`TrialInfo` from ``ask`` or any configuration).
 
         ``cost`` is one cost or the per-fold costs (lower is better); give ``status``
-        "crash"/"timeout"/"memout" (and no cost) for a failed evaluation.
+        "crash"/"timeout"/"memout" (and no cost) for a failed evaluation; ``seconds`` is
+        the time the evaluation took.
         """
-        import time as _time
-
-        t0 = _time.perf_counter()
+        t0 = time.perf_counter()
         if isinstance(trial, TrialInfo):
             self._pending.pop(trial.trial_id, None)
             trial_id, config, origin = trial.trial_id, trial.config, trial.origin
@@ -147,10 +146,10 @@ class Optimizer:
             status, error = "crash", error or f"no finite cost reported ({cost!r})"
         failed = status not in ("ok", "raced")
         record = Trial(trial_id, config, [] if failed else costs,
-                       math.inf if failed else float(np.mean(costs)), status, float(time), origin,
+                       math.inf if failed else float(np.mean(costs)), status, float(seconds), origin,
                        error, [dict(s) for s in (fold_scores or [])])
         self.history.add(record)
-        self.overhead += _time.perf_counter() - t0
+        self.overhead += time.perf_counter() - t0
         return record
 
     @property
@@ -273,7 +272,7 @@ class Optimizer:
 
     def _record(self, info: TrialInfo, outcome: Outcome) -> Trial:
         return self.tell(info, outcome.fold_costs or None, status=outcome.status,
-                         time=outcome.time, error=outcome.error, fold_scores=outcome.fold_scores)
+                         seconds=outcome.time, error=outcome.error, fold_scores=outcome.fold_scores)
 
 
 def _check_budget(n_trials: int | None, wall_time: float | None, time_limit: float | None,

@@ -18,13 +18,13 @@ import math
 import multiprocessing as mp
 import time
 import traceback
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import wait
 from typing import Any, Callable, Mapping, Sequence
 
 import cloudpickle
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
-from concurrent.futures import wait as futures_wait
 
 from metaknow.bo.intensifier import Intensifier, NoRace
 from metaknow.space import Configuration

@@ -211,3 +211,13 @@ def test_resume_after_sigkill_has_no_duplicates(tmp_path: Path) -> None:
 def test_bad_budgets(kwargs: dict, message: str) -> None:
     with pytest.raises(TuneError, match=message):
         Optimizer(BRANIN_SPACE).optimize(branin, **kwargs)
+
+
+def test_wall_time_budget_stops_the_loop() -> None:
+    def slow(c: dict) -> float:
+        time.sleep(0.2)
+        return branin(c)
+
+    result = Optimizer(BRANIN_SPACE, seed=0).optimize(slow, n_trials=1000, wall_time=1.5)
+    assert 1 <= len(result.history) < 20
+    assert not result.interrupted
