@@ -82,6 +82,19 @@ class Optimizer:
         Where trials are recorded; a folder resumes the run stored there.
     budget_hint : int, optional
         Expected number of trials (caps the default initial design at a quarter of it).
+
+    Examples
+    --------
+    Ask/tell for an objective metaknow does not own:
+
+    >>> from metaknow.space import Float, SearchSpace
+    >>> space = SearchSpace("quad", "regression", (Float("x", -2.0, 2.0, default=1.0),))
+    >>> opt = Optimizer(space, seed=0)
+    >>> for _ in range(15):
+    ...     trial = opt.ask()
+    ...     _ = opt.tell(trial, (trial.config["x"] - 0.5) ** 2)
+    >>> abs(opt.incumbent.config["x"] - 0.5) < 0.2
+    True
     """
 
     def __init__(self, space: SearchSpace, *, seed: int = 0,
