@@ -56,7 +56,8 @@ class EncodedEstimator(Learner):
         self.encoder_ = TableEncoder(impute=self.impute).fit(table)
         X = self.encoder_.transform(table)
         self.constant_ = None
-        if n_classes and len(np.unique(y)) < 2:
+        present = len(np.unique(y)) if n_classes else 0
+        if n_classes and (present < 2 or len(y) <= present):  # too few rows: the prior
             self.constant_ = prior(y, n_classes)
             return self
         with warnings.catch_warnings():
