@@ -7,8 +7,9 @@
   ``m_t`` and ``v_t`` the mean and variance of the training targets in the leaf of tree
   ``t`` that ``x`` falls in,
   ``mean = avg_t m_t`` and ``var = avg_t (v_t + m_t**2) - mean**2``.
-  Leaf statistics are computed here from the public ``apply`` / ``estimators_samples_``
-  API of scikit-learn's ``RandomForestRegressor`` (no private imports).
+  Leaf statistics are read from the public fitted attributes of scikit-learn's
+  ``RandomForestRegressor`` (``estimators_[t].tree_.value`` / ``.impurity``; no
+  private imports, no subclassing).
 * Costs can be modelled on a log scale (min-max normalised, then ``log``), as SMAC's
   hyperparameter-optimisation facade does: it stretches the region near the optimum
   where the interesting differences are.
@@ -151,38 +152,23 @@ class RandomForestSurrogate:
             keep = weights > 0
             X, target, weights = X[keep], target[keep], weights[keep]
         self.forest_ = RandomForestRegressor(
-            n_estimators=self.n_trees, min_samples_leaf=self.min_samples_leaf,
+            n_estimators=self.n_trees, criterion="squared_error", min_samples_leaf=self.min_samples_leaf,
             max_features=self.max_features, bootstrap=self.bootstrap and len(target) > 1,
             random_state=self.seed, n_jobs=1)
-        Xi = impute_inactive(X)
-        self.forest_.fit(Xi, target, sample_weight=weights)
-        self._leaf_stats(Xi, target, weights)
+        self.forest_.fit(impute_inactive(X), target, sample_weight=weights)
+        self._leaf_stats()
         self.y_train_ = target[: len(y)]
         return self
 
-    def _leaf_stats(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> None:
-        """Weighted mean and variance of the (in-bag) targets in every leaf of every tree."""
-        self.leaf_mean_: list[np.ndarray] = []
-        self.leaf_var_: list[np.ndarray] = []
-        n = len(y)
-        samples = (self.forest_.estimators_samples_ if self.forest_.bootstrap
-                   else [np.arange(n)] * len(self.forest_.estimators_))
-        for tree, idx in zip(self.forest_.estimators_, samples):
-            if self.forest_.bootstrap:  # estimators_samples_ lists each drawn row once per draw
-                counts = np.bincount(idx, minlength=n).astype(float)
-            else:
-                counts = np.ones(n)
-            sw = counts * w
-            leaves = tree.apply(_as_tree_input(X), check_input=False)
-            n_nodes = tree.tree_.node_count
-            wsum = np.bincount(leaves, weights=sw, minlength=n_nodes)
-            s1 = np.bincount(leaves, weights=sw * y, minlength=n_nodes)
-            s2 = np.bincount(leaves, weights=sw * y * y, minlength=n_nodes)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean = np.where(wsum > 0, s1 / wsum, 0.0)
-                var = np.where(wsum > 0, s2 / wsum - mean ** 2, 0.0)
-            self.leaf_mean_.append(mean)
-            self.leaf_var_.append(np.maximum(var, 0.0))
+    def _leaf_stats(self) -> None:
+        """Mean and variance of the (in-bag, weighted) training targets in every node.
+
+        A squared-error tree stores exactly these in its public ``tree_`` structure:
+        ``value`` is the weighted mean of the node's samples and ``impurity`` their
+        weighted variance (bootstrap draws enter as sample weights).
+        """
+        self.leaf_mean_ = [tree.tree_.value[:, 0, 0].copy() for tree in self.forest_.estimators_]
+        self.leaf_var_ = [np.maximum(tree.tree_.impurity, 0.0) for tree in self.forest_.estimators_]
 
     # -------------------------------------------------------------- predict
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
