@@ -152,10 +152,15 @@ def match_corpus(view: RepositoryView, corpus: Path) -> pd.DataFrame:
                                        "n_rows"])
 
 
-def _class_profile(y: pd.Series) -> tuple[int, int, int]:
+_PROFILE = ("NumberOfClasses", "MajorityClassSize", "MinorityClassSize")
+
+
+def _class_profile(y: pd.Series, names: Sequence[str] = _PROFILE) -> tuple[int, ...]:
     counts = y.value_counts()
     counts = counts[counts > 0]
-    return int(len(counts)), int(counts.max()), int(counts.min())
+    full = {"NumberOfClasses": len(counts), "MajorityClassSize": counts.max(),
+            "MinorityClassSize": counts.min()}
+    return tuple(int(full[n]) for n in names)
 
 
 def _column_names(file: str) -> list[str]:
@@ -171,16 +176,17 @@ def load_task_data(file: str, target: str, qualities: pd.Series) -> Any:
 
     The corpus names the last attribute as target, which is not always the OpenML task's
     (profb: OpenML predicts ``Home/Away``). The target is the column whose classes have
-    OpenML's count, majority and minority sizes — the manifest's first, then any other
-    column that makes a classification task; :class:`DataError` if none does.
+    OpenML's count, majority and minority sizes (those of the three qualities known) — the
+    manifest's first, then any other column that makes a classification task;
+    :class:`DataError` if none does.
     """
     from metaknow.dataset import load_dataset
 
-    want = tuple(int(qualities[q]) for q in ("NumberOfClasses", "MajorityClassSize",
-                                             "MinorityClassSize"))
+    names = [q for q in _PROFILE if q in qualities.index and pd.notna(qualities[q])]
+    want = tuple(int(qualities[q]) for q in names)
     try:
         data = load_dataset(file, target=target)
-        if _class_profile(data.y) == want:
+        if _class_profile(data.y, names) == want:
             return data
     except DataError:
         pass
@@ -191,10 +197,10 @@ def load_task_data(file: str, target: str, qualities: pd.Series) -> Any:
             other = load_dataset(file, target=column)
         except DataError:
             continue
-        if other.task == "classification" and _class_profile(other.y) == want:
+        if other.task == "classification" and _class_profile(other.y, names) == want:
             return other
     raise DataError(f"no column of {Path(file).name} has the OpenML task's classes "
-                    f"(count, majority, minority = {want})")
+                    f"({', '.join(f'{n}={v}' for n, v in zip(names, want))})")
 
 
 # ------------------------------------------------------------ recommendations
