@@ -181,3 +181,21 @@ def test_cli_info_and_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "ok (schema version" in capsys.readouterr().out
     assert cli.main(["repository", "verify", "--repository", str(tmp_path / "none.sqlite")]) == 2
     assert "neither a repository file nor a known repository name" in capsys.readouterr().err
+
+
+def test_cli_export_writes_the_compact_form(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from repository import export
+
+    path = tmp_path / "r.sqlite"
+    with Store.create(path) as store:
+        store.ingest(_records("t1", fail_second=True))
+    out = tmp_path / "exported"
+    assert cli.main(["repository", "export", "--repository", str(path), "--to", str(out)]) == 0
+    assert "exported 1 (space, task) pair file(s)" in capsys.readouterr().out
+    assert (out / "evaluations" / "knn" / "t1.csv.gz").is_file()
+    copy = export.materialise(out, tmp_path / "copy.sqlite")
+    assert copy.info()["evaluations"] == 4 and copy.info()["failures"] == {"crash": 1}
+    crashed = copy.evaluations()
+    assert crashed.loc[crashed["status"] == "crash", "error"].tolist() == ["ValueError: boom"]
+    assert cli.main(["repository", "build"]) == 2
+    assert "name the datasets" in capsys.readouterr().err
