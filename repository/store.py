@@ -20,7 +20,6 @@ from __future__ import annotations
 import getpass
 import json
 import math
-import os
 import platform
 import socket
 import sqlite3
@@ -388,7 +387,7 @@ class Store:
             spaces = spaces[(spaces["algorithm"] == space) | (spaces["key"] == space)] \
                 if not spaces.empty else spaces
         if spaces.empty:
-            known = self._frame("SELECT DISTINCT key FROM spaces")["key"].tolist() if True else []
+            known = self._frame("SELECT DISTINCT key FROM spaces")["key"].tolist()
             raise RepositoryError(f"{self.path}: no {task_type} evaluations of space {space!r} "
                                   f"(stored spaces: {', '.join(known) or 'none'})")
         spaces = spaces.groupby("key", sort=False).tail(1)  # newest version per key

@@ -23,8 +23,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from metaknow.dataset import Dataset, load_dataset
 from metaknow.evaluation import (FoldResult, Protocol, assignment_to_splits, evaluate,
-                                 make_splits, splits_to_assignment)
-from metaknow.exceptions import DataError, MetaknowError, RepositoryError
+                                 make_splits, split_repeats, splits_to_assignment)
+from metaknow.exceptions import DataError, RepositoryError
 from metaknow.space import SearchSpace, config_hash
 from metaknow.spaces import get_space, space_names
 from repository.builders.executors import make_executor
@@ -248,8 +248,6 @@ class LocalBuilder:
             self.store.add_skipped(entry.name, self.source, str(entry.path), str(exc), provenance)
             bar.advance(len(design))
             return
-        from metaknow.evaluation import split_repeats
-
         if space.key not in self._registered:
             self.store.ingest([SpaceRecord(space.key, space.version, space.to_dict())],
                               provenance=provenance)
