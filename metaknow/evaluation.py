@@ -305,7 +305,9 @@ def fit_and_score(dataset: Any, algorithm: str | Algorithm, config: Mapping[str,
                           "MemoryError: the fit exceeded the memory limit").to_dict()
     except Exception as exc:  # any model failure is a result, not an exception
         text = f"{type(exc).__name__}: {exc}".strip().replace("\n", " ")
-        return FoldResult(fold, repeat, "crash", {}, fit_time, predict_time, text[:1000]).to_dict()
+        # native libraries report a failed allocation as their own error type
+        status = "memout" if "bad_alloc" in text or "Unable to allocate" in text else "crash"
+        return FoldResult(fold, repeat, status, {}, fit_time, predict_time, text[:1000]).to_dict()
 
 
 def _class_scores(model: Any, X: Any, n_classes: int) -> tuple[np.ndarray, bool]:
