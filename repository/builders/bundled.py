@@ -161,5 +161,52 @@ def _markdown(frame: "pd.DataFrame") -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # python -m repository.builders.bundled  -> the cost table
-    print(_markdown(cost_table()))
+def probe_cost(corpus: str | Path, datasets: list[str], spaces: list[str], every: int = 8,
+               log: Callable[[str], None] = print) -> list[dict[str, float | str]]:
+    """Estimate the cost of a pair without building it: evaluate every ``every``-th
+    configuration of the bundled design with the bundled protocol (sandboxed, as the
+    build does) and scale the wall time by ``every``."""
+    from metaknow.dataset import load_dataset
+    from metaknow.evaluation import evaluate, make_splits
+    from metaknow.spaces import get_space
+
+    corpus = Path(corpus)
+    manifest = corpus / "manifest.csv" if corpus.is_dir() else corpus
+    entries = {e.name: e for e in collect_datasets([manifest])}
+    out: list[dict[str, float | str]] = []
+    for name in datasets:
+        if name not in entries:
+            raise RepositoryError(f"{name}: not in {manifest}")
+        e = entries[name]
+        data = load_dataset(e.path, target=e.target, task=e.task, name=e.name)  # type: ignore[arg-type]
+        splits = make_splits(data, PROTOCOL)
+        for algo in spaces:
+            design = get_space(algo, data.task).design(N_CONFIGS, seed=DESIGN_SEED)[::every]
+            start, model = time.time(), 0.0
+            for config in design:
+                for r in evaluate(algo, config, data, splits, seed=PROTOCOL.seed,
+                                  time_limit=PROTOCOL.time_limit, memory_limit_mb=MEMORY_LIMIT_MB):
+                    model += r.fit_time + r.predict_time
+            wall = time.time() - start
+            row = {"dataset": name, "space": algo, "configs": len(design), "wall_s": round(wall, 1),
+                   "model_s": round(model, 1), "pair_estimate_s": round(wall * N_CONFIGS / len(design))}
+            log(str(row))
+            out.append(row)
+    return out
+
+
+if __name__ == "__main__":
+    # python -m repository.builders.bundled                 -> cost table of the committed pairs
+    # python -m repository.builders.bundled --probe A B --spaces lightgbm svm
+    import argparse
+
+    parser = argparse.ArgumentParser(description="bundled repository costs")
+    parser.add_argument("--probe", nargs="+", help="datasets to probe")
+    parser.add_argument("--spaces", nargs="+", default=["lightgbm"])
+    parser.add_argument("--every", type=int, default=8)
+    parser.add_argument("--corpus", default=str(default_corpus()))
+    a = parser.parse_args()
+    if a.probe:
+        probe_cost(a.corpus, a.probe, a.spaces, a.every)
+    else:
+        print(_markdown(cost_table()))
