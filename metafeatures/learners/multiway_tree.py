@@ -123,14 +123,18 @@ class _Grower:
         known = branch >= 0
         bw = np.bincount(branch[known], weights=w[known], minlength=n_branches)
         node.shares = bw / bw.sum()
+        order = np.argsort(branch, kind="stable")
+        values, starts = np.unique(branch[order], return_index=True)
+        groups = dict(zip(values.tolist(), np.split(order, starts[1:])))
+        unknown = ~known
         for b in range(n_branches):
-            take = known & (branch == b)
-            child_idx = np.concatenate([idx[take], idx[~known]])
-            child_w = np.concatenate([w[take], w[~known] * node.shares[b]])
             if bw[b] <= 0:  # empty branch: no weight, predicts the parent's classes
-                node.children.append(Node(np.zeros_like(counts), fallback=counts.copy()))
-            else:
-                node.children.append(self.grow(child_idx, child_w, depth + 1))
+                node.children.append(Node(np.zeros_like(counts), fallback=counts))
+                continue
+            take = groups[b]
+            child_idx = np.concatenate([idx[take], idx[unknown]])
+            child_w = np.concatenate([w[take], w[unknown] * node.shares[b]])
+            node.children.append(self.grow(child_idx, child_w, depth + 1))
         return node
 
     def best_split(self, idx, w, counts):
@@ -238,12 +242,19 @@ def route(node: Node, table: Table, idx: np.ndarray, w: np.ndarray, visit) -> No
         branch = table.codes[idx, node.attribute - table.n_numeric]
         branch = np.where(branch >= len(node.children), -1, branch)
     missing = branch < 0
-    for b, child in enumerate(node.children):
-        take = branch == b
+    # only the branches some row reaches (a nominal split may have thousands)
+    order = np.argsort(branch, kind="stable")
+    values, starts = np.unique(branch[order], return_index=True)
+    groups = dict(zip(values.tolist(), np.split(order, starts[1:])))
+    targets = set(groups) - {-1}
+    if missing.any():
+        targets |= set(np.flatnonzero(node.shares > 0).tolist())
+    for b in sorted(targets):
+        take = groups.get(b, np.empty(0, dtype=int))
         child_idx = np.concatenate([idx[take], idx[missing]])
         child_w = np.concatenate([w[take], w[missing] * node.shares[b]])
         if len(child_idx):
-            route(child, table, child_idx, child_w, visit)
+            route(node.children[b], table, child_idx, child_w, visit)
 
 
 def _distribution(node: Node) -> np.ndarray:
@@ -338,20 +349,17 @@ def refit_counts(root: Node, table: Table, y: np.ndarray, n_classes: int) -> Non
 
 def truncated(root: Node, max_depth: int | None) -> Node:
     """A copy of the tree cut at ``max_depth`` (nodes there become leaves). Growth is
-    greedy and top-down, so this equals the tree grown with that depth limit."""
-    import copy
+    greedy and top-down, so this equals the tree grown with that depth limit. Nodes are
+    copied (pruning marks them); their arrays are shared (never modified in place)."""
 
-    tree = copy.deepcopy(root)
-    if max_depth is None:
-        return tree
-    stack = [(tree, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth >= max_depth:
-            node.kind, node.children, node.shares = "leaf", [], None
-        else:
-            stack.extend((c, depth + 1) for c in node.children)
-    return tree
+    def copy_node(node: Node, depth: int) -> Node:
+        if max_depth is not None and depth >= max_depth:
+            return Node(node.counts, fallback=node.fallback)
+        return Node(node.counts, node.kind, node.attribute, node.threshold,
+                    [copy_node(c, depth + 1) for c in node.children], node.shares,
+                    node.pruned, node.fallback)
+
+    return copy_node(root, 0)
 
 
 def count_leaves(node: Node) -> int:

@@ -17,8 +17,6 @@ splits, binary numeric ones, fractional missing values, as Weka does):
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
 from metafeatures.learners.base import Learner
@@ -64,7 +62,7 @@ class PrunedC45(_TreeLearner):
         # the unpruned tree does not depend on the confidence: grown once per data
         grown = _GROWN.get(data_key(table, y, "c45"), lambda: grow_tree(
             table, y, n_classes, criterion="gain_ratio", min_leaf=2.0))
-        self.tree_ = copy.deepcopy(grown)
+        self.tree_ = truncated(grown, None)  # a copy: pruning marks its nodes
         collapse_and_prune(self.tree_, self.confidence)
         return self
 
