@@ -29,6 +29,9 @@ class NearestPortfolio(NearestTasks):
     global_weight : float, default=0.2
         Share of the objective given to all prior tasks when every neighbour is similar.
     learn_weights : bool, default=True
+    anchor : bool, default=False
+        Make the first recommendation the global portfolio's first (the configuration with
+        the best mean over all prior tasks); the neighbours then choose the rest, given it.
     pool_per_task : int, default=10
         Each neighbour contributes its best ``pool_per_task`` configurations to the pool
         the greedy search chooses from (with the first 50 of the global portfolio).
@@ -38,9 +41,11 @@ class NearestPortfolio(NearestTasks):
     name = "nearest_portfolio"
 
     def __init__(self, *, n_neighbors: int = 10, global_weight: float = 0.2,
-                 learn_weights: bool = True, pool_per_task: int = 10, seed: int = 0) -> None:
+                 learn_weights: bool = True, anchor: bool = False, pool_per_task: int = 10,
+                 seed: int = 0) -> None:
         super().__init__(n_neighbors=n_neighbors, learn_weights=learn_weights, seed=seed)
         self.global_weight = global_weight
+        self.anchor = anchor
         self.pool_per_task = pool_per_task
 
     def _fit(self, view: RepositoryView) -> None:
@@ -67,6 +72,9 @@ class NearestPortfolio(NearestTasks):
         note = ("similarity-weighted best of the nearest tasks" if n_similar == len(neigh) else
                 f"nearest tasks + portfolio fill-in ({n_similar} of {len(neigh)} neighbours similar)")
         return (1 - g) * local + g * uniform, neigh, note
+
+    def _start(self, neigh: list[NeighbourTask]) -> list[int]:
+        return [int(self.portfolio_[0])] if self.anchor else []
 
     def _pool(self, neigh: list[NeighbourTask]) -> np.ndarray | None:
         rows = [self.row_[nb.task_id] for nb in neigh]

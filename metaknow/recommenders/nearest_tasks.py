@@ -63,13 +63,16 @@ class NearestTasks(Recommender):
     def _pool(self, neigh: list[NeighbourTask]) -> np.ndarray | None:
         return None
 
+    def _start(self, neigh: list[NeighbourTask]) -> list[int]:
+        return []
+
     def _recommend(self, metafeatures: pd.Series, k: int, excluded: frozenset[str]) -> list[Candidate]:
         d = self.distance_.distances(metafeatures)
         weights, neigh, note = self._task_weights(d, excluded)
         pool = self._pool(neigh)
         if pool is not None and len(pool) < k:
             pool = None
-        order = greedy_select(self.normalised_, k, weights, pool)
+        order = greedy_select(self.normalised_, k, weights, pool, self._start(neigh))
         rows = [self.row_[nb.task_id] for nb in neigh]
         used = np.flatnonzero(weights > 0)
         mean, std = column_stats(self.normalised_[np.ix_(used, order)], weights[used], self.prior_std_)

@@ -18,7 +18,7 @@ __all__ = ["GreedyPortfolio", "greedy_select"]
 
 
 def greedy_select(scores: np.ndarray, k: int, weights: np.ndarray | None = None,
-                  pool: np.ndarray | None = None) -> list[int]:
+                  pool: np.ndarray | None = None, start: list[int] | None = None) -> list[int]:
     """Indices of ``k`` columns chosen greedily to maximise the weighted best-of score.
 
     Parameters
@@ -30,6 +30,8 @@ def greedy_select(scores: np.ndarray, k: int, weights: np.ndarray | None = None,
         Importance of each task (uniform by default).
     pool : array of column indices, optional
         Restrict the choice to these columns.
+    start : list of column indices, optional
+        Columns already chosen (they come first in the result; must be in ``pool``).
 
     Ties are broken by the column's weighted mean score, then by the lower index, so the
     result is deterministic.
@@ -47,7 +49,12 @@ def greedy_select(scores: np.ndarray, k: int, weights: np.ndarray | None = None,
     best = np.zeros(S.shape[0])
     chosen: list[int] = []
     available = np.ones(S.shape[1], dtype=bool)
-    for _ in range(min(k, S.shape[1])):
+    for c in start or []:
+        j = int(np.flatnonzero(cols == c)[0])
+        chosen.append(j)
+        available[j] = False
+        best = np.maximum(best, S[:, j])
+    for _ in range(min(k, S.shape[1]) - len(chosen)):
         gain = w @ np.maximum(S, best[:, None]) + tiebreak
         gain[~available] = -np.inf
         j = int(np.argmax(gain))
