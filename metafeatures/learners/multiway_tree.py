@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import xlogy
 
+from metafeatures.learners.pruning import added_errors_scalar
 from metafeatures.learners.table import Table
 
 __all__ = ["Node", "grow_tree", "route", "predict_tree", "collapse_and_prune",
@@ -280,11 +281,9 @@ def predict_tree(root: Node, table: Table, n_classes: int) -> np.ndarray:
 def collapse_and_prune(node: Node, cf: float) -> float:
     """C4.5's collapse and error-based pruning (no subtree raising), in place.
     Returns the subtree's estimated errors."""
-    from metafeatures.learners.pruning import added_errors
-
-    total = node.counts.sum()
-    e_leaf = total - node.counts.max()
-    leaf_est = e_leaf + float(added_errors(np.array([total]), np.array([e_leaf]), cf)[0])
+    total = float(node.counts.sum())
+    e_leaf = total - float(node.counts.max())
+    leaf_est = e_leaf + added_errors_scalar(total, e_leaf, cf)
     if node.kind == "leaf":
         return leaf_est
     if _training_errors(node) >= e_leaf - 1e-3:  # collapse
