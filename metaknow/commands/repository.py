@@ -20,10 +20,21 @@ EXAMPLE = """Examples:
   metaknow repository verify --repository my.sqlite
   metaknow repository export --repository my.sqlite --to exported/"""
 
+_BUILD_EXAMPLE = """Examples:
+  metaknow repository build ../shared/data/corpus/manifest.csv --store my.sqlite \\
+      --spaces lightgbm knn --n-configs 16 --folds 3 --max-rows 2000 --time-limit 60 --n-jobs 2
+  metaknow repository build data/ --store my.sqlite --scheduler tcp://127.0.0.1:8786
+  metaknow repository build --bundled --n-jobs 1       # build/resume the bundled default"""
+_IMPORT_EXAMPLE = """Examples:
+  metaknow repository import openml-export runs.arff.gz --qualities q.json.gz --store o.sqlite
+  metaknow repository import aslib ../shared/data/aslib/OPENML-WEKA-2017 --store a.sqlite"""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
-    b = sub.add_parser("build", help="evaluate a configuration design on datasets")
+    fmt = argparse.RawDescriptionHelpFormatter
+    b = sub.add_parser("build", help="evaluate a configuration design on datasets",
+                       formatter_class=fmt, epilog=_BUILD_EXAMPLE)
     b.add_argument("data", nargs="*", help="folders, manifests (name,file,task,target) or data files")
     b.add_argument("--store", help="repository file to create or extend")
     b.add_argument("--spaces", nargs="+", default=["all"], help="algorithm names, or all")
@@ -51,12 +62,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="--bundled: (re)compute repository/bundled/metafeatures.csv only")
     b.set_defaults(_action=_build)
 
-    i = sub.add_parser("import", help="import published meta-data (OpenML, ASlib)")
+    i = sub.add_parser("import", help="import published meta-data (OpenML, ASlib)",
+                       formatter_class=fmt, epilog=_IMPORT_EXAMPLE)
     isub = i.add_subparsers(dest="kind", metavar="KIND")
     from repository.sources import available
 
     for kind, module in available().items():
-        p = isub.add_parser(kind, help=module.IMPORT_HELP, description=module.IMPORT_HELP)
+        example = getattr(module, "IMPORT_EXAMPLE", None) or \
+            f"Example: metaknow repository import {kind} ... --store repo.sqlite"
+        p = isub.add_parser(kind, help=module.IMPORT_HELP, description=module.IMPORT_HELP,
+                            formatter_class=fmt, epilog=example)
         module.add_import_arguments(p)
         p.add_argument("--store", required=True, help="repository file to create or extend")
         p.set_defaults(_importer=module)
@@ -64,7 +79,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     for name, fn, help_ in (("info", _info, "summarise a repository"),
                             ("verify", _verify, "check integrity and schema version")):
-        p = sub.add_parser(name, help=help_)
+        p = sub.add_parser(name, help=help_, formatter_class=fmt,
+                           epilog=f"Example: metaknow repository {name} --repository my.sqlite")
         p.add_argument("--repository", default="bundled", help="a name (bundled) or a file")
         if name == "info":
             p.add_argument("--format", choices=["table", "json"], default="table")
@@ -72,7 +88,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             p.add_argument("--migrate", action="store_true", help="migrate an older schema")
         p.set_defaults(_action=fn)
 
-    e = sub.add_parser("export", help="write the compact per-dataset files of a repository")
+    e = sub.add_parser("export", help="write the compact per-dataset files of a repository",
+                       formatter_class=fmt,
+                       epilog="Example: metaknow repository export --repository my.sqlite --to out/")
     e.add_argument("--repository", default="bundled")
     e.add_argument("--to", required=True, help="output folder")
     e.set_defaults(_action=_export)
