@@ -79,3 +79,15 @@ def test_learned_weights_ignore_noise_metafeatures_and_beat_uniform():
     assert dist.cv_scores_[dist.shrinkage_] > dist.cv_scores_[1.0] + 0.1  # better than uniform L1
     plain = TaskDistance(learn_weights=False).fit(view)
     assert np.allclose(plain.weights_, 0.1)
+
+
+def test_greedy_from_a_fixed_start(hand_view):
+    # c2 fixed: then c1 (best-of sum 3.3) beats c3 (3.0) and c4 (2.1)
+    assert greedy_select(hand_view.performance.to_numpy(), 2, start=[1]) == [1, 0]
+
+
+def test_anchored_default_starts_with_the_best_on_average(synth_view):
+    mf = synth_view.metafeatures.iloc[5] + 0.01
+    anchored = get_recommender("nearest_portfolio", anchor=True).fit(synth_view).recommend(mf, 3)
+    best_mean = get_recommender("portfolio").fit(synth_view).recommend(mf, 1)[0]
+    assert anchored[0].config_id == best_mean.config_id
