@@ -125,6 +125,11 @@ def _build(args: argparse.Namespace) -> int:
     protocol = Protocol(n_splits=args.folds, n_repeats=args.repeats, seed=args.seed,
                         max_rows=args.max_rows, time_limit=args.time_limit)
     datasets = collect_datasets(args.data)
+    if args.spaces != ["all"]:
+        from metaknow.spaces import get_algorithm
+
+        for name in args.spaces:
+            get_algorithm(name)  # a typo fails before any file is created
     store = Store.create(args.store, exist_ok=True)
     try:
         builder = LocalBuilder(store, protocol, source=args.source, n_jobs=args.n_jobs,
@@ -149,11 +154,17 @@ def _import(args: argparse.Namespace) -> int:
         from repository.sources import SOURCES
 
         raise RepositoryError("name what to import: " + ", ".join(SOURCES))
+    fresh = not Path(args.store).exists()
     store = Store.create(args.store, exist_ok=True)
     try:
         counts = args._importer.import_into(store, args)
-    finally:
+    except BaseException:
         store.close()
+        if fresh:  # leave no empty repository behind (the import itself is one transaction)
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(args.store) + suffix).unlink(missing_ok=True)
+        raise
+    store.close()
     print("imported " + ", ".join(f"{v} {k}" for k, v in dict(counts).items()))
     return 0
 

@@ -26,7 +26,7 @@ from metaknow.evaluation import (FoldResult, Protocol, assignment_to_splits, eva
                                  make_splits, split_repeats, splits_to_assignment)
 from metaknow.exceptions import DataError, RepositoryError
 from metaknow.space import SearchSpace, config_hash
-from metaknow.spaces import get_space, space_names
+from metaknow.spaces import get_algorithm, get_space, space_names
 from repository.builders.executors import make_executor
 from repository.records import EvaluationRecord, SpaceRecord, TaskRecord
 from repository.store import Store
@@ -170,6 +170,8 @@ class LocalBuilder:
         names = list(spaces) if not isinstance(spaces, str) else (
             sorted(set(space_names("classification")) | set(space_names("regression")))
             if spaces == "all" else [spaces])
+        for name in names:
+            get_algorithm(name)  # SpaceError naming the known spaces for a typo
         order = sorted(datasets, key=lambda d: (d.size, d.name))
         plan = [(name, task) for name in names for task in task_types
                 if name in space_names(task)]
