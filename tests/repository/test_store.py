@@ -199,3 +199,14 @@ def test_cli_export_writes_the_compact_form(tmp_path: Path, capsys: pytest.Captu
     assert crashed.loc[crashed["status"] == "crash", "error"].tolist() == ["ValueError: boom"]
     assert cli.main(["repository", "build"]) == 2
     assert "name the datasets" in capsys.readouterr().err
+
+
+def test_cli_build_rejects_unknown_space_without_creating_a_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("a,y\n1,p\n2,q\n3,p\n4,q\n")
+    store = tmp_path / "new.sqlite"
+    assert cli.main(["repository", "build", str(data), "--store", str(store),
+                     "--spaces", "nonsense"]) == 2
+    assert "unknown space 'nonsense'" in capsys.readouterr().err
+    assert not store.exists()
