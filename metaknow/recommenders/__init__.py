@@ -24,7 +24,8 @@ STRATEGIES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "nearest_portfolio": ("metaknow.recommenders.nearest_portfolio", "NearestPortfolio", {}),
 }
 
-#: Chosen by ``metaknow benchmark zero-shot`` on the bundled repository (see README).
+#: Chosen by ``metaknow benchmark zero-shot`` on the bundled repository (82 LightGBM tasks):
+#: best mean normalised score at k = 1 and 3 (see README.md in this folder).
 DEFAULT_STRATEGY = "nearest_portfolio"
 
 
