@@ -106,7 +106,10 @@ class _Progress:
         self._bar: Any = None
 
     def __enter__(self) -> "_Progress":
-        if self.enabled:
+        return self  # the bar starts with the first trial: input errors print one line only
+
+    def _start(self) -> None:
+        if self.enabled and self._bar is None:
             from rich.console import Console
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                        TimeElapsedColumn, TimeRemainingColumn)
@@ -117,9 +120,9 @@ class _Progress:
                                  console=Console(file=sys.stderr), transient=False)
             self._bar.__enter__()
             self._task = self._bar.add_task("tune", total=self.total, best="-")
-        return self
 
     def update(self, trial: Any, best: float | None, done: int) -> None:
+        self._start()
         if self._bar is not None:
             self._bar.update(self._task, completed=done, best="-" if best is None else f"{best:.4f}")
 
