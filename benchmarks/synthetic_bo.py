@@ -38,6 +38,7 @@ import pandas as pd
 
 from metaknow.bo import Optimizer
 from metaknow.bo.surrogate import PriorObservations
+from metaknow.integrations.optuna import suggest
 from metaknow.space import Categorical, Condition, Float, Integer, SearchSpace
 
 CHECKPOINTS = (25, 50, 100, 200)
@@ -250,16 +251,7 @@ def run_optuna(problem: Problem, seed: int, n: int) -> tuple[list[float], Clock]
     for i in range(n):
         clock.start()
         trial = study.ask()
-        config: dict[str, Any] = {}
-        for p in problem.space.params:
-            if p.condition is not None and not p.condition.holds(config):
-                continue
-            if isinstance(p, Float):
-                config[p.name] = trial.suggest_float(p.name, p.low, p.high, log=p.log)
-            elif isinstance(p, Integer):
-                config[p.name] = trial.suggest_int(p.name, p.low, p.high, log=p.log)
-            else:
-                config[p.name] = trial.suggest_categorical(p.name, list(p.choices))
+        config = suggest(trial, problem.space)
         clock.stop(add=i == 0)
         v = problem.f(config)
         clock.start()

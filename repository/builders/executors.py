@@ -16,6 +16,26 @@ from metaknow.exceptions import RepositoryError
 __all__ = ["LocalExecutor", "DaskExecutor", "make_executor"]
 
 
+def _windowed(submit: Callable[[tuple[Any, ...]], Any], wait_any: Callable[[list[Any]], Any],
+              items: Iterable[tuple[Any, ...]], window: int) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """Keep at most ``window`` units in flight; yield ``(args, result)`` as each finishes."""
+    pending: dict[Any, tuple[Any, ...]] = {}
+    it = iter(items)
+    exhausted = False
+    while pending or not exhausted:
+        while not exhausted and len(pending) < window:
+            try:
+                args = next(it)
+            except StopIteration:
+                exhausted = True
+                break
+            pending[submit(args)] = args
+        if not pending:
+            break
+        for fut in wait_any(list(pending)):
+            yield pending.pop(fut), fut.result()
+
+
 class LocalExecutor:
     """``n_jobs`` threads, each driving its own sandbox worker process."""
 
@@ -31,24 +51,9 @@ class LocalExecutor:
 
     def imap_unordered(self, fn: Callable[..., Any], items: Iterable[tuple[Any, ...]],
                        window: int | None = None) -> Iterator[tuple[tuple[Any, ...], Any]]:
-        window = window or 2 * self.n_jobs
-        pending: dict[Any, tuple[Any, ...]] = {}
-        it = iter(items)
-        exhausted = False
-        while pending or not exhausted:
-            while not exhausted and len(pending) < window:
-                try:
-                    args = next(it)
-                except StopIteration:
-                    exhausted = True
-                    break
-                pending[self._pool.submit(fn, *args)] = args
-            if not pending:
-                break
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for fut in done:
-                args = pending.pop(fut)
-                yield args, fut.result()
+        return _windowed(lambda args: self._pool.submit(fn, *args),
+                         lambda futs: wait(futs, return_when=FIRST_COMPLETED)[0],
+                         items, window or 2 * self.n_jobs)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -75,24 +80,9 @@ class DaskExecutor:
                        window: int | None = None) -> Iterator[tuple[tuple[Any, ...], Any]]:
         from distributed import wait as dask_wait
 
-        window = window or 2 * self.n_jobs
-        pending: dict[Any, tuple[Any, ...]] = {}
-        it = iter(items)
-        exhausted = False
-        while pending or not exhausted:
-            while not exhausted and len(pending) < window:
-                try:
-                    args = next(it)
-                except StopIteration:
-                    exhausted = True
-                    break
-                pending[self._client.submit(fn, *args, pure=False)] = args
-            if not pending:
-                break
-            done = dask_wait(list(pending), return_when="FIRST_COMPLETED").done
-            for fut in done:
-                args = pending.pop(fut)
-                yield args, fut.result()
+        return _windowed(lambda args: self._client.submit(fn, *args, pure=False),
+                         lambda futs: dask_wait(futs, return_when="FIRST_COMPLETED").done,
+                         items, window or 2 * self.n_jobs)
 
     def close(self) -> None:
         self._client.close()
