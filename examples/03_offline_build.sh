@@ -25,13 +25,12 @@ for i, (n, p) in enumerate([(300, 8), (500, 20), (800, 5), (400, 12)]):
 pd.DataFrame(rows).to_csv(folder / "manifest.csv", index=False)
 PY
 
-# Evaluate 8 LightGBM configurations (library default first) with 3-fold CV on each dataset.
+# Evaluate 8 LightGBM configurations (library default first) with 3-fold CV on each dataset,
+# and store each dataset's meta-features (what recommendations are matched on).
 # Resumable: rerun the same command after an interruption and finished work is kept.
 # Add --scheduler tcp://HOST:8786 to run the same build on a dask.distributed cluster.
 metaknow repository build "$work/datasets/manifest.csv" --store "$work/mine.sqlite" \
     --spaces lightgbm --task-types classification --n-configs 8 --folds 3 --n-jobs 2
-metaknow repository build "$work/datasets/manifest.csv" --store "$work/mine.sqlite" \
-    --spaces lightgbm --task-types classification --n-configs 8 --folds 3 --metafeatures-only
 metaknow repository info --repository "$work/mine.sqlite"
 metaknow repository verify --repository "$work/mine.sqlite"
 metaknow recommend sklearn:breast_cancer --space lightgbm --k 3 --repository "$work/mine.sqlite"

@@ -59,7 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     b.add_argument("--corpus", default=None, help="corpus folder for --bundled")
     b.add_argument("--only", nargs="+", default=None, help="--bundled: only these algorithms")
     b.add_argument("--metafeatures-only", action="store_true",
-                   help="--bundled: (re)compute repository/bundled/metafeatures.csv only")
+                   help="only compute missing meta-features of the stored tasks (with "
+                        "--bundled: rewrite repository/bundled/metafeatures.csv)")
     b.set_defaults(_action=_build)
 
     i = sub.add_parser("import", help="import published meta-data (OpenML, ASlib)",
@@ -136,6 +137,10 @@ def _build(args: argparse.Namespace) -> int:
                                scheduler=args.scheduler, memory_limit_mb=args.memory_limit,
                                progress=not args.no_progress)
         spaces: Any = "all" if args.spaces == ["all"] else args.spaces
+        if args.metafeatures_only:
+            n = builder.add_metafeatures(datasets)
+            print(f"added meta-features of {n} task(s) to {args.store}")
+            return 0
         summary = builder.build(datasets, spaces, args.n_configs, args.design_seed,
                                 task_types=args.task_types)
     finally:

@@ -24,11 +24,11 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from metaknow.dataset import Dataset, load_dataset
 from metaknow.evaluation import (FoldResult, Protocol, assignment_to_splits, evaluate,
                                  make_splits, split_repeats, splits_to_assignment)
-from metaknow.exceptions import DataError, RepositoryError
+from metaknow.exceptions import DataError, MetaknowError, RepositoryError
 from metaknow.space import SearchSpace, config_hash
 from metaknow.spaces import get_algorithm, get_space, space_names
 from repository.builders.executors import make_executor
-from repository.records import EvaluationRecord, SpaceRecord, TaskRecord
+from repository.records import EvaluationRecord, MetaFeatureRecord, SpaceRecord, TaskRecord
 from repository.store import Store
 
 __all__ = ["DatasetEntry", "collect_datasets", "BuildSummary", "LocalBuilder"]
@@ -194,7 +194,36 @@ class LocalBuilder:
                         self._pair(executor, space, design, entry, summary, provenance, bar)
         finally:
             executor.close()
+        self.add_metafeatures(order, summary, provenance)
         return summary
+
+    def add_metafeatures(self, datasets: Sequence[DatasetEntry], summary: BuildSummary | None = None,
+                         provenance: int | None = None) -> int:
+        """Extract and store the meta-features of every stored task among ``datasets`` that
+        lacks them for the current extractor version (seed 0, all groups). Returns how
+        many tasks got meta-features."""
+        from metafeatures import EXTRACTOR_VERSION, extract
+
+        have = self.store.metafeatures("metaknow")
+        current = set(have.loc[have["extractor_version"] == str(EXTRACTOR_VERSION), "task"]) \
+            if len(have) else set()
+        added = 0
+        for entry in datasets:
+            if entry.name in current or self.store.task(entry.name, self.source) is None:
+                continue
+            if summary is not None and entry.name in summary.skipped:
+                continue
+            try:
+                dataset = self.load(entry)
+                values = extract(dataset, task=dataset.task, seed=0)
+            except MetaknowError as exc:
+                self.log(f"meta-features: {entry.name} left out ({exc})")
+                continue
+            self.store.ingest([MetaFeatureRecord(entry.name, self.source, values.to_dict(),
+                                                 "metaknow", str(EXTRACTOR_VERSION))], provenance)
+            self.log(f"meta-features: {entry.name}")
+            added += 1
+        return added
 
     # -------------------------------------------------------------- helpers
     def load(self, entry: DatasetEntry) -> Dataset:
