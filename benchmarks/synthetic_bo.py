@@ -370,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="only rewrite summary.md from the runs already in runs.csv")
     args = parser.parse_args(argv)
     if args.summary_only:
+        if not (args.out / "runs.csv").is_file():
+            print(f"synthetic_bo: error: no runs at {args.out / 'runs.csv'}", file=sys.stderr)
+            return 2
         frame = pd.read_csv(args.out / "runs.csv")
         frame = frame[frame.function.isin(args.functions) & frame.method.isin(args.methods)]
         # compare methods only on (function, seed) pairs every method finished
