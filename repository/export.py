@@ -111,9 +111,9 @@ def export_pair(store: Store, space_key: str, task: str, source: str, folder: st
             for h, v, f, r, s, ft, pt, e, (_, row) in zip(
                 ev["config_hash"], ev["version"], ev["fold"], ev["repeat"], ev["status"],
                 ev["fit_time"], ev["predict_time"], ev["error"], ev.iterrows())]
+    write_tasks(store, folder)  # before the pair file: a reader never sees it without its task
     path = pair_path(folder, space_key, task)
     _atomic_write(path, _gzip(_csv_text(rows, _EVAL_FIXED + metrics + ["error"])))
-    write_tasks(store, folder)
     return path
 
 
@@ -217,6 +217,10 @@ def read_export(folder: str | Path) -> Iterator[Any]:
     fmt = folder / "FORMAT"
     if not fmt.is_file() or fmt.read_text().strip() != FORMAT:
         raise RepositoryError(f"{folder}: not a metaknow export folder (no {FORMAT!r} FORMAT file)")
+    # List the pair files first: a build writes a pair's space and task before the pair
+    # file, so every pair listed here finds its space and task below even if the build is
+    # adding files while we read.
+    pair_files = sorted((folder / "evaluations").glob("*/*.csv.gz"))
     spaces: dict[str, dict[str, Any]] = {}
     for path in sorted((folder / "spaces").glob("*.json")):
         doc = json.loads(path.read_text())
@@ -245,7 +249,7 @@ def read_export(folder: str | Path) -> Iterator[Any]:
             if r["task"] in tasks:
                 yield MetaFeatureRecord(r["task"], r["source"], {n: float(r[n]) for n in names},
                                         r["extractor"], r["extractor_version"])
-    for path in sorted((folder / "evaluations").glob("*/*.csv.gz")):
+    for path in pair_files:
         algorithm, task = path.parent.name, path.name[: -len(".csv.gz")]
         if task not in tasks:
             raise RepositoryError(f"{path}: task {task!r} is missing from tasks.csv")

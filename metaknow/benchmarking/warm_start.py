@@ -140,7 +140,7 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
     for name in datasets:
         row = manifest.loc[name]
         todo = [(s, m, seed) for s in spaces for m in methods for seed in range(n_seeds)
-                if not _run_file(out, s, name, m, seed).exists()]
+                if not _run_done(_run_file(out, s, name, m, seed), m, budget)]
         if not todo:
             continue
         with warnings.catch_warnings():
@@ -218,13 +218,10 @@ def _recommendations(dataset: Any, space_name: str, repository: str,
         return [], None
     from metafeatures import extract
     from metaknow.bo.priors import priors_from_view
-    from metaknow.recommend import open_view, recommend_from_view
+    from metaknow.recommend import recommend_from_view
     from metaknow.spaces import get_space
 
-    view = open_view(repository, space_name, dataset.task, None)
-    names = view.tasks["name"] if "name" in view.tasks else pd.Series(dtype=str)
-    held_out = [t for t, n in names.items() if n == dataset.name]
-    view = view.without_tasks(held_out)
+    view = held_out_view(repository, space_name, dataset)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mf = extract(dataset, seed=0)
@@ -235,6 +232,29 @@ def _recommendations(dataset: Any, space_name: str, repository: str,
     prior = priors_from_view(view, get_space(space_name, dataset.task), [t.task_id for t in near],
                              [t.similarity for t in near]) if near else None
     return configs, prior
+
+
+def held_out_view(repository: str, space_name: str, dataset: Any) -> Any:
+    """The repository's view of ``space_name`` without every task named like ``dataset``."""
+    from metaknow.recommend import open_view
+
+    view = open_view(repository, space_name, dataset.task, None)
+    names = view.tasks["name"] if "name" in view.tasks else pd.Series(dtype=str)
+    return view.without_tasks([t for t, n in names.items() if n == dataset.name])
+
+
+#: Methods that evaluate one configuration whatever the budget.
+SINGLE_CONFIGURATION = frozenset({"library-default", "flaml-zeroshot"})
+
+
+def _run_done(path: Path, method: str, budget: int) -> bool:
+    """A run file counts as done when it holds the whole budget (a file from a run with a
+    smaller budget is redone)."""
+    if not path.exists():
+        return False
+    with path.open() as fh:
+        rows = sum(1 for _ in fh) - 1
+    return rows >= (1 if method in SINGLE_CONFIGURATION else budget)
 
 
 def _run_file(out: Path, space: str, dataset: str, method: str, seed: int) -> Path:

@@ -1,0 +1,107 @@
+"""A small end-to-end run of ``metaknow benchmark warm-start`` on two real corpus datasets.
+
+The smoke version of the benchmark CI can afford: two small classification datasets of the
+shared corpus, the bundled repository without each of them, a budget of 4 evaluations, one
+seed. It checks the run files, the leave-one-dataset-out view, that both warm-started
+methods start from the same recommendations, the report, and that a rerun resumes
+instead of recomputing.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cli import main
+from metaknow.benchmarking.warm_start import held_out_view
+
+CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "corpus"
+DATASETS = ("labor", "analcatdata_creditscore")
+METHODS = ("metaknow-warm5", "metaknow-cold", "random", "optuna-tpe-warm", "library-default")
+BUDGET = 4
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Path:
+    if not (CORPUS / "manifest.csv").is_file():
+        pytest.skip(f"shared corpus not found at {CORPUS} (needs ../shared beside the checkout)")
+    return CORPUS
+
+
+@pytest.fixture(scope="module")
+def finished(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("optuna")
+    out = tmp_path_factory.mktemp("warm_start")
+    argv = ["benchmark", "warm-start", "--datasets", ",".join(DATASETS), "--spaces", "lightgbm",
+            "--methods", ",".join(METHODS), "--seeds", "1", "--budget", str(BUDGET),
+            "--corpus", str(corpus), "--out", str(out)]
+    assert main(argv) == 0
+    return out
+
+
+def _run(out: Path, dataset: str, method: str) -> pd.DataFrame:
+    return pd.read_csv(out / "runs" / "lightgbm" / dataset / f"{method}__seed0.csv")
+
+
+def test_every_run_uses_its_budget(finished: Path) -> None:
+    for dataset in DATASETS:
+        for method in METHODS:
+            run = _run(finished, dataset, method)
+            assert len(run) == (1 if method == "library-default" else BUDGET), (dataset, method)
+            assert run["best_so_far"].is_monotonic_increasing
+            assert (run["best_so_far"] >= run["score"]).all()
+            assert run["score"].between(0, 1).all()  # ROC AUC
+
+
+def test_warm_methods_start_from_the_same_recommendations(finished: Path) -> None:
+    for dataset in DATASETS:
+        ours = _run(finished, dataset, "metaknow-warm5")["config_id"].tolist()
+        optuna = _run(finished, dataset, "optuna-tpe-warm")["config_id"].tolist()
+        assert ours == optuna  # budget 4 < 5 recommendations: both evaluate only those
+        cold = _run(finished, dataset, "metaknow-cold")["config_id"].tolist()
+        default = _run(finished, dataset, "library-default")["config_id"].tolist()
+        assert cold[0] == default[0]  # the cold design starts at the library default
+
+
+def test_report_written(finished: Path) -> None:
+    results = pd.read_csv(finished / "results.csv")
+    assert set(results["method"]) == set(METHODS)
+    assert set(results["n"]) >= {1}
+    summary = (finished / "summary.md").read_text()
+    assert "metaknow-warm5" in summary
+    assert (finished / "anytime.png").stat().st_size > 0
+
+
+def test_rerun_resumes_without_recomputing(finished: Path, corpus: Path) -> None:
+    files = sorted((finished / "runs").rglob("*.csv"))
+    before = {p: p.stat().st_mtime_ns for p in files}
+    argv = ["benchmark", "warm-start", "--datasets", ",".join(DATASETS), "--spaces", "lightgbm",
+            "--methods", ",".join(METHODS), "--seeds", "1", "--budget", str(BUDGET),
+            "--corpus", str(corpus), "--out", str(finished)]
+    assert main(argv) == 0
+    assert {p: p.stat().st_mtime_ns for p in files} == before
+
+
+def test_held_out_view_leaves_the_dataset_out(corpus: Path) -> None:
+    from metaknow.dataset import load_dataset
+    from metaknow.recommend import open_view
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = load_dataset(corpus / "labor.arff.gz", target="class", name="labor")
+    full = open_view("bundled", "lightgbm", "classification", None)
+    view = held_out_view("bundled", "lightgbm", data)
+    assert "labor" in set(full.tasks["name"])
+    assert "labor" not in set(view.tasks["name"])
+    assert len(view.performance) == len(full.performance) - 1
+
+
+def test_bad_dataset_name_is_one_line(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["benchmark", "warm-start", "--datasets", "no-such-dataset", "--corpus", str(corpus),
+            "--out", "unused"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no-such-dataset" in err and len(err.splitlines()) == 1
