@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "zero-shot": "metaknow.benchmarking.zero_shot",
     "warm-start": "metaknow.benchmarking.warm_start",
     "openml-yardstick": "metaknow.benchmarking.openml_yardstick",
+    "openml-proxy": "metaknow.benchmarking.openml_proxy",
 }
 
 

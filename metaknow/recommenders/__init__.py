@@ -22,6 +22,7 @@ STRATEGIES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "nearest_tasks_l1": ("metaknow.recommenders.nearest_tasks", "NearestTasks", {"learn_weights": False}),
     "meta_model": ("metaknow.recommenders.meta_model", "MetaModel", {}),
     "nearest_portfolio": ("metaknow.recommenders.nearest_portfolio", "NearestPortfolio", {}),
+    "surrogate_portfolio": ("metaknow.recommenders.surrogate_portfolio", "SurrogatePortfolio", {}),
 }
 
 #: Chosen by ``metaknow benchmark zero-shot`` on the bundled repository (82 LightGBM tasks):
