@@ -4,13 +4,19 @@ For every OpenML100 task whose dataset is also in the local corpus (matched by s
 rows, features, classes, missing values, symbolic features — and by name when the store
 knows the dataset's name), the task is left out of the ``openml100`` repository and
 
-* the recommender (``--strategy``, default the project's default strategy) proposes 5
+* the recommender (``--strategy``, default the project's default strategy; several may be
+  named) proposes 5
   random-forest configurations from the other tasks, the held-out task being described
   by OpenML's own qualities of it;
 * a plain baseline does the same: the best configuration of each of the 5 nearest tasks
   by L1 distance on standardised qualities (``nearest_l1``);
 * scikit-learn's default random forest (the space default) and 5 configurations drawn
-  uniformly from the space are the references.
+  uniformly from the space are the references;
+* two calibration references use the held-out task's *own* OpenML runs (never available
+  to a recommender): ``openml_best``, the configuration with the best OpenML accuracy on
+  the task, and ``openml_median``, the one with the median accuracy. Evaluated locally,
+  they show how far local CV and OpenML's agree: if OpenML's own best lands at the 70th
+  percentile locally, no recommendation can be expected much above that.
 
 Each configuration is evaluated locally by :mod:`metaknow.evaluation` (10-fold stratified
 CV accuracy on the whole dataset) and placed among the accuracies OpenML's users got on
@@ -57,8 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repository", default="openml100", help="openml100 (default) or a store")
     parser.add_argument("--corpus", default=None,
                         help="folder with manifest.csv (default: ../shared/data/corpus)")
-    parser.add_argument("--strategy", default=None, help="recommender strategy (default: the "
-                        "project's default)")
+    parser.add_argument("--strategy", nargs="+", default=None,
+                        help="recommender strategies (default: the project's default)")
     parser.add_argument("--folds", type=int, default=10)
     parser.add_argument("--max-rows", type=int, default=None,
                         help="only datasets with at most this many rows (smoke runs)")
@@ -70,8 +76,11 @@ def run(args: argparse.Namespace) -> int:
     from metaknow.recommend import open_view
     from metaknow.recommenders import DEFAULT_STRATEGY, get_recommender
 
-    strategy = args.strategy or DEFAULT_STRATEGY
-    get_recommender(strategy)  # unknown names fail before any work
+    strategies = args.strategy or [DEFAULT_STRATEGY]
+    strategies = [strategies] if isinstance(strategies, str) else list(strategies)
+    for name in strategies:
+        get_recommender(name)  # unknown names fail before any work
+    strategy = ", ".join(strategies)
     view = open_view(args.repository, SPACE, "classification", "accuracy")
     corpus = Path(args.corpus) if args.corpus else default_corpus()
     matches = match_corpus(view, corpus)
@@ -84,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     print(f"{len(matches)} OpenML tasks with local data: " + ", ".join(
         f"{r.dataset} (task {r.openml_task_id})" for r in matches.itertuples()))
-    results = run_yardstick(view, matches, corpus, strategy, out / "results.csv", folds=args.folds)
+    results = run_yardstick(view, matches, corpus, strategies, out / "results.csv", folds=args.folds)
     summary, per_task = summarise(results)
     summary.to_csv(out / "summary.csv", index=False)
     md = markdown(summary, per_task, strategy, args)
@@ -227,21 +236,33 @@ def nearest_l1(view: RepositoryView, metafeatures: pd.Series, k: int = K) -> lis
     return picks
 
 
-def candidates(view: RepositoryView, task: str, strategy: str, seed: int = SEED, k: int = K
-               ) -> dict[str, list[dict[str, Any]]]:
-    """The configurations each method proposes for ``task`` (left out of ``view``)."""
+def candidates(view: RepositoryView, task: str, strategy: str | Sequence[str], seed: int = SEED,
+               k: int = K) -> dict[str, list[dict[str, Any]]]:
+    """The configurations each method proposes for ``task`` (left out of ``view``).
+
+    Besides the strategies' recommendations and the references, ``openml_best`` and
+    ``openml_median`` are the task's own OpenML configurations with the best and the
+    median accuracy (calibration of local against OpenML evaluation).
+    """
     from metaknow.recommenders import get_recommender
     from metaknow.spaces import get_space
 
     space = get_space(SPACE, "classification")
     rest = view.without_tasks([task])
     mf = view.metafeatures.loc[task]
-    rec = get_recommender(strategy).fit(rest)
-    recommended = [dict(c.params) for c in rec.recommend(mf, k)]
-    baseline = [dict(rest.configurations[c][1]) for c in nearest_l1(rest, mf, k)]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name in [strategy] if isinstance(strategy, str) else strategy:
+        rec = get_recommender(name).fit(rest)
+        out[name] = [dict(c.params) for c in rec.recommend(mf, k)]
+    out["nearest_l1"] = [dict(rest.configurations[c][1]) for c in nearest_l1(rest, mf, k)]
     rng = np.random.default_rng([seed, int(view.tasks.loc[task, "openml_task_id"] or 0)])
-    return {strategy: recommended, "nearest_l1": baseline,
-            "sklearn_default": [space.default()], "random": space.sample(rng, k)}
+    out["sklearn_default"] = [space.default()]
+    out["random"] = space.sample(rng, k)
+    own = view.performance.loc[task].dropna().sort_values(kind="stable")
+    if len(own):
+        out["openml_best"] = [dict(view.configurations[str(own.index[-1])][1])]
+        out["openml_median"] = [dict(view.configurations[str(own.index[(len(own) - 1) // 2])][1])]
+    return out
 
 
 # ----------------------------------------------------------------- evaluation
@@ -254,7 +275,8 @@ def percentile(value: float, population: np.ndarray) -> float:
     return float(100.0 * (np.sum(pop < value) + 0.5 * np.sum(pop == value)) / len(pop))
 
 
-def run_yardstick(view: RepositoryView, matches: pd.DataFrame, corpus: Path, strategy: str,
+def run_yardstick(view: RepositoryView, matches: pd.DataFrame, corpus: Path,
+                  strategy: str | Sequence[str],
                   results_file: Path, folds: int = 10, k: int = K) -> pd.DataFrame:
     """Evaluate every method's configurations on every matched task (resumable)."""
     from metaknow.evaluation import Protocol, evaluate, make_splits, mean_metrics
@@ -319,6 +341,10 @@ def markdown(summary: pd.DataFrame, per_task: pd.DataFrame, strategy: str,
              f"Recommender: `{strategy}`; baseline `nearest_l1`; references: scikit-learn's "
              "default random forest and 5 uniform random configurations. Percentile = share of "
              "the OpenML users' runs on the task that the locally measured accuracy beats.",
+             "", "Calibration: `openml_best` / `openml_median` are the held-out task's own OpenML "
+             "configurations with the best / median OpenML accuracy, evaluated locally like the "
+             "others (no recommender sees them): where OpenML's own best lands is the ceiling "
+             "this comparison allows.",
              "", "Local 10-fold CV differs from OpenML's (folds, scikit-learn version, "
              "preprocessing): compare methods with each other and with the references.", "",
              "| method | tasks | top-1 mean pct | top-1 median | best-of-k mean pct | "
@@ -337,6 +363,8 @@ def markdown(summary: pd.DataFrame, per_task: pd.DataFrame, strategy: str,
             cells.append("" if r.empty else f"{r['top1'].iloc[0]:.0f} / {r['best_of_k'].iloc[0]:.0f}")
         lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
     lines += ["", "Command: `metaknow benchmark openml-yardstick " +
-              " ".join(f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items()
+              " ".join(f"--{k.replace('_', '-')} "
+                       f"{' '.join(v) if isinstance(v, (list, tuple)) else v}"
+                       for k, v in vars(args).items()
                        if k in ("max_rows", "max_tasks", "folds", "strategy") and v is not None) + "`"]
     return "\n".join(lines) + "\n"

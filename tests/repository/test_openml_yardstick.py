@@ -67,7 +67,8 @@ def test_run_yardstick_evaluates_every_method_and_resumes(tmp_path):
     out = tmp_path / "results.csv"
     res = ys.run_yardstick(_view(), matches, tmp_path, "average_rank", out, folds=2, k=2)
     counts = res.groupby("method").size().to_dict()
-    assert counts == {"average_rank": 2, "nearest_l1": 2, "sklearn_default": 1, "random": 2}
+    assert counts == {"average_rank": 2, "nearest_l1": 2, "sklearn_default": 1, "random": 2,
+                      "openml_best": 1, "openml_median": 1}
     assert res["accuracy"].between(0.8, 1.0).all()  # iris is easy for any forest
     # The OpenML population of 'iris' is {0.90, 0.96}: percentiles follow from accuracy.
     for acc, pct in zip(res["accuracy"], res["percentile"]):
@@ -93,3 +94,16 @@ def test_load_task_data_finds_the_openml_target_by_its_class_profile(tmp_path):
     assert data.target == "side" and data.n_rows == 30
     with pytest.raises(Exception, match="OpenML task's classes"):
         ys.load_task_data(str(file), "flag", q.replace(18.0, 17.0))
+
+
+def test_calibration_references_are_the_tasks_own_best_and_median_runs():
+    view = _view()
+    got = ys.candidates(view, "near", ["average_rank", "portfolio"], k=2)
+    assert set(got) == {"average_rank", "portfolio", "nearest_l1", "sklearn_default", "random",
+                        "openml_best", "openml_median"}
+    # 'near' scored rf-2 0.70 and rf-3 0.80: best rf-3, median (lower middle) rf-2
+    assert got["openml_best"] == [view.configurations["rf-3"][1]]
+    assert got["openml_median"] == [view.configurations["rf-2"][1]]
+    # the recommenders never see the held-out task: none of its runs is proposed
+    own = [view.configurations[c][1] for c in ("rf-2", "rf-3")]
+    assert not any(c in own for m in ("average_rank", "portfolio") for c in got[m])
