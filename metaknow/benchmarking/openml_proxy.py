@@ -34,7 +34,6 @@ Writes ``results.csv``, ``summary.csv`` and ``summary.md``.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import zlib
 from pathlib import Path
@@ -44,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from metaknow.benchmarking.openml_yardstick import SPACE, nearest_l1, percentile, summarise
+from metaknow.benchmarking.zero_shot import make_strategy
 from metaknow.exceptions import RecommendError
 from metaknow.recommenders.config_encoding import ConfigEncoder
 from repository.view import RepositoryView
@@ -95,28 +95,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_method(spec: str) -> tuple[str, dict[str, Any]]:
-    """``"name:key=value,..."`` -> (name, parameters); values are JSON (else strings)."""
-    from metaknow.recommenders import get_recommender
-
+def parse_method(spec: str) -> str:
+    """Check a method: a reference name, or a strategy variant ``name:param=value,...``
+    (:func:`~metaknow.benchmarking.zero_shot.make_strategy`); returns it unchanged."""
     name, _, rest = spec.partition(":")
-    params: dict[str, Any] = {}
-    for item in filter(None, rest.split(",")):
-        key, eq, value = item.partition("=")
-        if not eq or not key:
-            raise RecommendError(f"method {spec!r}: parameters are written key=value")
-        try:
-            params[key] = json.loads(value)
-        except ValueError:
-            params[key] = value
-    if name not in REFERENCES:
-        try:
-            get_recommender(name, **params)
-        except TypeError as exc:
-            raise RecommendError(f"method {spec!r}: {exc}") from None
-    elif params:
-        raise RecommendError(f"reference {name!r} takes no parameters")
-    return name, params
+    if name in REFERENCES:
+        if rest:
+            raise RecommendError(f"reference {name!r} takes no parameters")
+    else:
+        make_strategy(spec)
+    return spec
 
 
 def effective(config: Mapping[str, Any], n_features: float) -> dict[str, Any]:
@@ -175,16 +163,15 @@ class TaskProxy:
         return np.array([percentile(p, self.oob_[task]) for p in pred])
 
 
-def recommendations(view: RepositoryView, method: str, params: dict[str, Any], tasks: list[str],
-                    k: int, seed: int = 0) -> Iterable[tuple[str, list[tuple[str, dict]]]]:
+def recommendations(view: RepositoryView, method: str, tasks: list[str], k: int, seed: int = 0
+                    ) -> Iterable[tuple[str, list[tuple[str, dict]]]]:
     """``(task, configurations)`` for every task, each recommended without that task."""
-    from metaknow.recommenders import get_recommender
     from metaknow.spaces import get_space
 
     space = get_space(SPACE, "classification")
     key = f"{SPACE}/classification"
     if method not in REFERENCES:
-        rec = get_recommender(method, **params).fit(view)
+        rec = make_strategy(method).fit(view)
     for task in tasks:
         mf = view.metafeatures.loc[task]
         if method == "sklearn_default":
@@ -210,9 +197,9 @@ def run_proxy(view: RepositoryView, proxy: TaskProxy, methods: list[str], tasks:
     rows = []
     tasks = [t for t in tasks if t in proxy.models_]
     for spec in methods:
-        name, params = parse_method(spec)
+        parse_method(spec)
         start = time.perf_counter()
-        for task, configs in recommendations(view, name, params, tasks, k):
+        for task, configs in recommendations(view, spec, tasks, k):
             pct = proxy.percentiles(task, configs)
             rows += [{"task": task, "dataset": task, "method": spec, "rank": r,
                       "config": canonical_json(c), "percentile": float(p)}

@@ -5,7 +5,7 @@ rows, features, classes, missing values, symbolic features — and by name when 
 knows the dataset's name), the task is left out of the ``openml100`` repository and
 
 * the recommender (``--strategy``, default the project's default strategy; several may be
-  named) proposes 5
+  named, and variants as ``name:param=value,...``) proposes 5
   random-forest configurations from the other tasks, the held-out task being described
   by OpenML's own qualities of it;
 * a plain baseline does the same: the best configuration of each of the 5 nearest tasks
@@ -73,13 +73,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from metaknow.benchmarking.zero_shot import make_strategy
     from metaknow.recommend import open_view
-    from metaknow.recommenders import DEFAULT_STRATEGY, get_recommender
+    from metaknow.recommenders import DEFAULT_STRATEGY
 
     strategies = args.strategy or [DEFAULT_STRATEGY]
     strategies = [strategies] if isinstance(strategies, str) else list(strategies)
     for name in strategies:
-        get_recommender(name)  # unknown names fail before any work
+        make_strategy(name)  # unknown names and bad variants fail before any work
     strategy = ", ".join(strategies)
     view = open_view(args.repository, SPACE, "classification", "accuracy")
     corpus = Path(args.corpus) if args.corpus else default_corpus()
@@ -244,7 +245,7 @@ def candidates(view: RepositoryView, task: str, strategy: str | Sequence[str], s
     ``openml_median`` are the task's own OpenML configurations with the best and the
     median accuracy (calibration of local against OpenML evaluation).
     """
-    from metaknow.recommenders import get_recommender
+    from metaknow.benchmarking.zero_shot import make_strategy
     from metaknow.spaces import get_space
 
     space = get_space(SPACE, "classification")
@@ -252,7 +253,7 @@ def candidates(view: RepositoryView, task: str, strategy: str | Sequence[str], s
     mf = view.metafeatures.loc[task]
     out: dict[str, list[dict[str, Any]]] = {}
     for name in [strategy] if isinstance(strategy, str) else strategy:
-        rec = get_recommender(name).fit(rest)
+        rec = make_strategy(name).fit(rest)
         out[name] = [dict(c.params) for c in rec.recommend(mf, k)]
     out["nearest_l1"] = [dict(rest.configurations[c][1]) for c in nearest_l1(rest, mf, k)]
     rng = np.random.default_rng([seed, int(view.tasks.loc[task, "openml_task_id"] or 0)])

@@ -81,9 +81,10 @@ def test_run_proxy_rows_and_ceiling():
 
 
 def test_parse_method_and_cli_errors(capsys):
-    assert px.parse_method("surrogate_portfolio:global_weight=1.0,n_neighbors=5") == (
-        "surrogate_portfolio", {"global_weight": 1.0, "n_neighbors": 5})
-    with pytest.raises(RecommendError, match="key=value"):
+    spec = "surrogate_portfolio:global_weight=1.0,n_neighbors=5"
+    assert px.parse_method(spec) == spec
+    assert px.make_strategy(spec).get_params()["global_weight"] == 1.0
+    with pytest.raises(RecommendError, match="param=value"):
         px.parse_method("portfolio:oops")
     with pytest.raises(RecommendError, match="takes no parameters"):
         px.parse_method("random:k=3")
