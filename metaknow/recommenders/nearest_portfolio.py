@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from metaknow.exceptions import RecommendError
 from metaknow.recommenders.base import NeighbourTask
 from metaknow.recommenders.nearest_tasks import NearestTasks
 from metaknow.recommenders.portfolio import greedy_select
@@ -32,6 +33,12 @@ class NearestPortfolio(NearestTasks):
     anchor : bool, default=False
         Make the first recommendation the global portfolio's first (the configuration with
         the best mean over all prior tasks); the neighbours then choose the rest, given it.
+    first_pick : {"score", "beats_default"}, default="score"
+        How the first recommendation is chosen: the best weighted mean normalised score
+        (``"score"``), or the configuration that beats the library default on the largest
+        weighted share of prior tasks, ties broken by weighted mean (``"beats_default"``;
+        needs the view's default configuration, else falls back to ``"score"``). Ignored
+        when ``anchor`` is set.
     pool_per_task : int, default=10
         Each neighbour contributes its best ``pool_per_task`` configurations to the pool
         the greedy search chooses from (with the first 50 of the global portfolio).
@@ -41,15 +48,21 @@ class NearestPortfolio(NearestTasks):
     name = "nearest_portfolio"
 
     def __init__(self, *, n_neighbors: int = 10, global_weight: float = 0.2,
-                 learn_weights: bool = True, anchor: bool = False, pool_per_task: int = 10,
-                 seed: int = 0) -> None:
+                 learn_weights: bool = True, anchor: bool = False, first_pick: str = "score",
+                 pool_per_task: int = 10, seed: int = 0) -> None:
         super().__init__(n_neighbors=n_neighbors, learn_weights=learn_weights, seed=seed)
         self.global_weight = global_weight
         self.anchor = anchor
+        self.first_pick = first_pick
         self.pool_per_task = pool_per_task
 
     def _fit(self, view: RepositoryView) -> None:
+        if self.first_pick not in ("score", "beats_default"):
+            raise RecommendError(f"first_pick must be 'score' or 'beats_default', "
+                                 f"got {self.first_pick!r}")
         super()._fit(view)
+        defaults = [c for c in view.defaults.values() if c in self.config_ids_]
+        self.default_col_ = self.config_ids_.index(defaults[0]) if len(defaults) == 1 else None
         self.portfolio_ = np.array(greedy_select(self.normalised_, 50), dtype=int)
         filled = np.nan_to_num(self.normalised_, nan=-1.0)
         top = min(int(self.pool_per_task), filled.shape[1])
@@ -73,8 +86,20 @@ class NearestPortfolio(NearestTasks):
                 f"nearest tasks + portfolio fill-in ({n_similar} of {len(neigh)} neighbours similar)")
         return (1 - g) * local + g * uniform, neigh, note
 
-    def _start(self, neigh: list[NeighbourTask]) -> list[int]:
-        return [int(self.portfolio_[0])] if self.anchor else []
+    def _start(self, neigh: list[NeighbourTask], weights: np.ndarray,
+               pool: np.ndarray | None) -> list[int]:
+        if self.anchor:
+            return [int(self.portfolio_[0])]
+        if self.first_pick != "beats_default" or self.default_col_ is None:
+            return []
+        rows = np.flatnonzero(weights > 0)
+        w = weights[rows] / weights[rows].sum()
+        scores = self.normalised_[rows]
+        wins = w @ (scores > scores[:, [self.default_col_]])  # NaN never wins
+        mean = w @ np.nan_to_num(scores, nan=0.0)
+        cols = np.arange(scores.shape[1]) if pool is None else np.asarray(pool, dtype=int)
+        best = np.lexsort((-cols, mean[cols], wins[cols]))[-1]  # most wins, then mean
+        return [int(cols[best])]
 
     def _pool(self, neigh: list[NeighbourTask]) -> np.ndarray | None:
         rows = [self.row_[nb.task_id] for nb in neigh]

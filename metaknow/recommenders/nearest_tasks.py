@@ -63,7 +63,9 @@ class NearestTasks(Recommender):
     def _pool(self, neigh: list[NeighbourTask]) -> np.ndarray | None:
         return None
 
-    def _start(self, neigh: list[NeighbourTask]) -> list[int]:
+    def _start(self, neigh: list[NeighbourTask], weights: np.ndarray,
+               pool: np.ndarray | None) -> list[int]:
+        """Columns chosen before the greedy search (none here)."""
         return []
 
     def _recommend(self, metafeatures: pd.Series, k: int, excluded: frozenset[str]) -> list[Candidate]:
@@ -72,7 +74,7 @@ class NearestTasks(Recommender):
         pool = self._pool(neigh)
         if pool is not None and len(pool) < k:
             pool = None
-        order = greedy_select(self.normalised_, k, weights, pool, self._start(neigh))
+        order = greedy_select(self.normalised_, k, weights, pool, self._start(neigh, weights, pool))
         rows = [self.row_[nb.task_id] for nb in neigh]
         used = np.flatnonzero(weights > 0)
         mean, std = column_stats(self.normalised_[np.ix_(used, order)], weights[used], self.prior_std_)
