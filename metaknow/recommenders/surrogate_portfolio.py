@@ -127,15 +127,12 @@ class SurrogatePortfolio(NearestTasks):
         pct = within_task_percentiles(view.performance.to_numpy(dtype=float))
         self.percentiles_ = pct
         self.pool_ = self._candidate_pool(pct)
-        configs = [view.configurations[c] for c in self.config_ids_]
-        self.encoder_ = ConfigEncoder().fit(configs)
-        X = self.encoder_.transform(configs)
-        Xpool = X[self.pool_]
         pred = pct[:, self.pool_].copy()
         has = np.zeros(len(self.tasks_), dtype=bool)
         # a refit without some tasks (exclude_tasks) reuses the other tasks' predictions:
         # each depends only on its own task's evaluations and the candidate's encoding
         reuse = self.__dict__.pop("_reuse", None)
+        X = Xpool = None
         for i, task in enumerate(self.tasks_):
             ok = np.flatnonzero(~np.isnan(pct[i]))
             if len(ok) < max(int(self.min_evaluations), 2):
@@ -143,6 +140,10 @@ class SurrogatePortfolio(NearestTasks):
             if reuse is not None and task in reuse[1]:
                 pred[i] = reuse[1][task][np.searchsorted(reuse[0], self.pool_)]
             else:
+                if X is None:  # encode only when a surrogate is fitted
+                    configs = [view.configurations[c] for c in self.config_ids_]
+                    X = ConfigEncoder().fit(configs).transform(configs)
+                    Xpool = X[self.pool_]
                 model = RandomForestRegressor(
                     n_estimators=int(self.n_trees), min_samples_leaf=3, max_features=0.6,
                     random_state=(int(self.seed) + zlib.crc32(task.encode())) % 2**31, n_jobs=1)
