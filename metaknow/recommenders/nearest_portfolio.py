@@ -33,12 +33,13 @@ class NearestPortfolio(NearestTasks):
     anchor : bool, default=False
         Make the first recommendation the global portfolio's first (the configuration with
         the best mean over all prior tasks); the neighbours then choose the rest, given it.
-    first_pick : {"score", "beats_default"}, default="score"
-        How the first recommendation is chosen: the best weighted mean normalised score
-        (``"score"``), or the configuration that beats the library default on the largest
-        weighted share of prior tasks, ties broken by weighted mean (``"beats_default"``;
-        needs the view's default configuration, else falls back to ``"score"``). Ignored
-        when ``anchor`` is set.
+    win_weight : float, default=0.0
+        How the first recommendation is chosen: the configuration maximising the weighted
+        mean normalised score plus ``win_weight`` times the weighted share of prior tasks on
+        which it beats the library default (strictly). 0 ignores the default; a large value
+        picks the configuration that beats the default most often, ties broken by mean.
+        Needs the view's default configuration (else 0 is used). Ignored when ``anchor``
+        is set.
     pool_per_task : int, default=10
         Each neighbour contributes its best ``pool_per_task`` configurations to the pool
         the greedy search chooses from (with the first 50 of the global portfolio).
@@ -48,18 +49,17 @@ class NearestPortfolio(NearestTasks):
     name = "nearest_portfolio"
 
     def __init__(self, *, n_neighbors: int = 10, global_weight: float = 0.2,
-                 learn_weights: bool = True, anchor: bool = False, first_pick: str = "score",
+                 learn_weights: bool = True, anchor: bool = False, win_weight: float = 0.0,
                  pool_per_task: int = 10, seed: int = 0) -> None:
         super().__init__(n_neighbors=n_neighbors, learn_weights=learn_weights, seed=seed)
         self.global_weight = global_weight
         self.anchor = anchor
-        self.first_pick = first_pick
+        self.win_weight = win_weight
         self.pool_per_task = pool_per_task
 
     def _fit(self, view: RepositoryView) -> None:
-        if self.first_pick not in ("score", "beats_default"):
-            raise RecommendError(f"first_pick must be 'score' or 'beats_default', "
-                                 f"got {self.first_pick!r}")
+        if not np.isfinite(float(self.win_weight)) or float(self.win_weight) < 0:
+            raise RecommendError(f"win_weight must be a non-negative number, got {self.win_weight!r}")
         super()._fit(view)
         defaults = [c for c in view.defaults.values() if c in self.config_ids_]
         self.default_col_ = self.config_ids_.index(defaults[0]) if len(defaults) == 1 else None
@@ -90,7 +90,7 @@ class NearestPortfolio(NearestTasks):
                pool: np.ndarray | None) -> list[int]:
         if self.anchor:
             return [int(self.portfolio_[0])]
-        if self.first_pick != "beats_default" or self.default_col_ is None:
+        if float(self.win_weight) == 0 or self.default_col_ is None:
             return []
         rows = np.flatnonzero(weights > 0)
         w = weights[rows] / weights[rows].sum()
@@ -98,7 +98,8 @@ class NearestPortfolio(NearestTasks):
         wins = w @ (scores > scores[:, [self.default_col_]])  # NaN never wins
         mean = w @ np.nan_to_num(scores, nan=0.0)
         cols = np.arange(scores.shape[1]) if pool is None else np.asarray(pool, dtype=int)
-        best = np.lexsort((-cols, mean[cols], wins[cols]))[-1]  # most wins, then mean
+        objective = mean[cols] + float(self.win_weight) * wins[cols]
+        best = np.lexsort((-cols, mean[cols], objective))[-1]  # then mean, then lower index
         return [int(cols[best])]
 
     def _pool(self, neigh: list[NeighbourTask]) -> np.ndarray | None:
