@@ -104,3 +104,20 @@ def test_registered_and_bad_weight_refused():
     assert isinstance(get_recommender("surrogate_portfolio"), SurrogatePortfolio)
     with pytest.raises(RecommendError, match="global_weight must be in"):
         SurrogatePortfolio(global_weight=1.5).fit(sparse_view([True, False], per_task=5))
+
+
+def test_recommend_switches_the_default_strategy_on_a_sparse_view():
+    from metaknow.recommend import SPARSE_STRATEGY, recommend_from_view
+    from metaknow.recommenders import DEFAULT_STRATEGY
+
+    view = sparse_view([True, True, False, False, True, False], per_task=25)
+    mf = pd.Series({"f": 9.0, "g": 0.5})  # near the f = 10 tasks, none of them exactly
+    rec = recommend_from_view(view, mf, k=3)
+    assert (rec.requested_strategy, rec.strategy) == (DEFAULT_STRATEGY, SPARSE_STRATEGY)
+    assert any("evaluated on one task only" in n for n in rec.notes)
+    assert len(rec.configurations) == 3
+    # an explicitly chosen strategy, or fallback=False, is left alone
+    assert recommend_from_view(view, mf, k=3, strategy="portfolio").strategy == "portfolio"
+    kept = recommend_from_view(view, mf, k=3, fallback=False)
+    assert kept.strategy == DEFAULT_STRATEGY
+    assert not any("one task only" in n for n in kept.notes)
