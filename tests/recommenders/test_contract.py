@@ -15,7 +15,8 @@ from metaknow.exceptions import RecommendError
 from metaknow.recommenders import STRATEGIES, get_recommender
 from metaknow.spaces import get_space
 
-FAST = {"meta_model": {"n_models": 3, "n_estimators": 40, "n_sampled": 10}}
+FAST = {"meta_model": {"n_models": 3, "n_estimators": 40, "n_sampled": 10},
+        "surrogate_portfolio": {"n_trees": 10}}
 
 
 def make(name: str):
