@@ -51,22 +51,13 @@ def _bundled(cache: Path) -> Path:
     if not (BUNDLED_DIR / "FORMAT").is_file():
         raise RepositoryError(f"the bundled repository is missing ({BUNDLED_DIR}); "
                               "reinstall metaknow or pass --repository PATH")
-    for attempt in range(3):
-        digest = export.folder_hash(BUNDLED_DIR)[:16]
-        path = cache / f"bundled-{digest}.sqlite"
-        if path.is_file():
-            return path
-        try:
-            export.materialise(BUNDLED_DIR, path).close()
-        except RepositoryError:
-            # a build adding files while we read: retry on the new state, else a real error
-            if attempt == 2 or export.folder_hash(BUNDLED_DIR)[:16] == digest:
-                raise
-            continue
-        for old in cache.glob("bundled-*.sqlite*"):
+    digest = export.folder_hash(BUNDLED_DIR)[:16]
+    path = cache / f"bundled-{digest}.sqlite"
+    if not path.is_file():
+        export.materialise(BUNDLED_DIR, path).close()
+        for old in cache.glob("bundled-*.sqlite*"):  # earlier states, with their -wal/-shm
             if not old.name.startswith(path.name):
                 old.unlink(missing_ok=True)
-        return path
     return path
 
 
