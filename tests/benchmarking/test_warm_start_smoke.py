@@ -18,17 +18,9 @@ import pytest
 from cli import main
 from metaknow.benchmarking.warm_start import held_out_view
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "corpus"
 DATASETS = ("labor", "analcatdata_creditscore")
 METHODS = ("metaknow-warm5", "metaknow-cold", "random", "optuna-tpe-warm", "library-default")
 BUDGET = 4
-
-
-@pytest.fixture(scope="module")
-def corpus() -> Path:
-    if not (CORPUS / "manifest.csv").is_file():
-        pytest.skip(f"shared corpus not found at {CORPUS} (needs ../shared beside the checkout)")
-    return CORPUS
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,7 @@ from pathlib import Path
 import pytest
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-CORPUS = SHARED / "data" / "corpus"
 MALFORMED = SHARED / "data" / "malformed"
-
-
-@pytest.fixture(scope="session")
-def corpus() -> Path:
-    if not (CORPUS / "manifest.csv").exists():
-        pytest.skip(f"needs the shared corpus at {CORPUS} (../shared beside the checkout)")
-    return CORPUS
 
 
 @pytest.fixture(scope="session")

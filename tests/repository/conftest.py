@@ -7,16 +7,7 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-CORPUS = SHARED / "data" / "corpus"
 SMALL = ("analcatdata_esr", "prnn_cushings", "analcatdata_hurricanes", "bolts")
-
-
-@pytest.fixture(scope="session")
-def corpus() -> Path:
-    if not (CORPUS / "manifest.csv").is_file():
-        pytest.skip(f"shared corpus not found at {CORPUS} (needs ../shared beside the checkout)")
-    return CORPUS
 
 
 @pytest.fixture(scope="module")
