@@ -19,7 +19,7 @@ import numpy as np
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.exceptions import MetaknowError
 
-__all__ = ["MethodContext", "METHODS", "run_method"]
+__all__ = ["MethodContext", "METHODS", "SINGLE_CONFIGURATION", "run_method"]
 
 
 @dataclass
@@ -138,6 +138,10 @@ METHODS: dict[str, Callable[[TuningProblem, MethodContext], None]] = {
     "smac3": smac_hpo,
     "flaml-zeroshot": flaml_zeroshot,
 }
+
+
+#: Methods that evaluate one configuration whatever the budget.
+SINGLE_CONFIGURATION = frozenset({"library-default", "flaml-zeroshot"})
 
 
 def run_method(name: str, problem: TuningProblem, ctx: MethodContext) -> None:

@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from metaknow.benchmarking.methods import METHODS, MethodContext, run_method
+from metaknow.benchmarking.methods import METHODS, SINGLE_CONFIGURATION, MethodContext, run_method
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.benchmarking.report import CHECKPOINTS, summarise, write_outputs
 from metaknow.exceptions import MetaknowError
@@ -241,10 +241,6 @@ def held_out_view(repository: str, space_name: str, dataset: Any) -> Any:
     view = open_view(repository, space_name, dataset.task, None)
     names = view.tasks["name"] if "name" in view.tasks else pd.Series(dtype=str)
     return view.without_tasks([t for t, n in names.items() if n == dataset.name])
-
-
-#: Methods that evaluate one configuration whatever the budget.
-SINGLE_CONFIGURATION = frozenset({"library-default", "flaml-zeroshot"})
 
 
 def _run_done(path: Path, method: str, budget: int) -> bool:
