@@ -19,7 +19,7 @@ import numpy as np
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.exceptions import MetaknowError
 
-__all__ = ["MethodContext", "METHODS", "SINGLE_CONFIGURATION", "run_method"]
+__all__ = ["MethodContext", "METHODS", "SINGLE_CONFIGURATION", "run_method", "uses_recommendations"]
 
 
 @dataclass
@@ -142,6 +142,12 @@ METHODS: dict[str, Callable[[TuningProblem, MethodContext], None]] = {
 
 #: Methods that evaluate one configuration whatever the budget.
 SINGLE_CONFIGURATION = frozenset({"library-default", "flaml-zeroshot"})
+
+
+def uses_recommendations(name: str) -> bool:
+    """Whether method ``name`` starts from metaknow's recommendations (its runs are stale
+    once the recommendations for that dataset change)."""
+    return name.startswith(("metaknow-warm", "optuna-tpe-warm"))
 
 
 def run_method(name: str, problem: TuningProblem, ctx: MethodContext) -> None:

@@ -21,7 +21,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from metaknow.benchmarking.methods import METHODS, SINGLE_CONFIGURATION, MethodContext, run_method
+from metaknow.benchmarking.methods import (METHODS, SINGLE_CONFIGURATION, MethodContext, run_method,
+                                           uses_recommendations)
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.benchmarking.report import CHECKPOINTS, summarise, write_outputs
 from metaknow.exceptions import MetaknowError
@@ -40,6 +41,8 @@ DEFAULT_DATASETS = (
     "tic-tac-toe", "credit.g", "cmc", "car", "segment", "kr.vs.kp", "sick", "spambase",
     "optdigits", "letter",
 )
+#: File in each ``runs/SPACE/DATASET`` folder naming the recommendations warm runs began with.
+RECOMMENDATIONS = "recommendations.csv"
 DEFAULT_METHODS = ("metaknow-warm10", "metaknow-warm5", "metaknow-cold", "random", "optuna-tpe",
                    "optuna-tpe-warm", "smac3", "flaml-zeroshot", "library-default")
 
@@ -131,6 +134,7 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
             time_limit: float, out: Path) -> None:
     """Run every missing (space, dataset, method, seed) and write one CSV per run."""
     from metaknow.dataset import load_dataset
+    from metaknow.space import config_hash
     from metaknow.spaces import get_space
 
     manifest = _manifest(corpus)
@@ -139,22 +143,30 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
         raise MetaknowError(f"dataset(s) not in {corpus / 'manifest.csv'}: {', '.join(missing)}")
     for name in datasets:
         row = manifest.loc[name]
-        todo = [(s, m, seed) for s in spaces for m in methods for seed in range(n_seeds)
-                if not _run_done(_run_file(out, s, name, m, seed), m, budget)]
-        if not todo:
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            dataset = load_dataset(corpus / row["file"], target=row["target"], task=row["task"],
-                                   name=name)
+        loaded: list[Any] = []
+
+        def dataset() -> Any:
+            if not loaded:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    loaded.append(load_dataset(corpus / row["file"], target=row["target"],
+                                               task=row["task"], name=name))
+            return loaded[0]
+
         for space_name in spaces:
-            space = get_space(space_name, dataset.task)
-            pending = [(m, seed) for s, m, seed in todo if s == space_name]
+            recs, prior = [], None
+            if any(uses_recommendations(m) for m in methods):
+                space = get_space(space_name, dataset().task)
+                recs, prior = _recommendations(dataset(), space_name, repository)
+                _retire_stale_runs(out / "runs" / space_name / name,
+                                   [config_hash(space.validate(c)) for c in recs])
+            pending = [(m, seed) for m in methods for seed in range(n_seeds)
+                       if not _run_done(_run_file(out, space_name, name, m, seed), m, budget)]
             if not pending:
                 continue
-            problem = TuningProblem(dataset, space, _score_fn(dataset, space_name, n_splits,
-                                                              max_rows, time_limit), budget)
-            recs, prior = _recommendations(dataset, space_name, repository, pending)
+            problem = TuningProblem(dataset(), get_space(space_name, dataset().task),
+                                    _score_fn(dataset(), space_name, n_splits, max_rows,
+                                              time_limit), budget)
             for method, seed in pending:
                 t0 = time.perf_counter()
                 run_method(method, problem, MethodContext(seed, recs, prior))
@@ -163,6 +175,30 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
                 print(f"{space_name:>14} {name:>16} {method:>22} seed {seed}: "
                       f"best {best:.4f} after {len(problem.trials)} in {time.perf_counter() - t0:.0f}s",
                       flush=True)
+
+
+def _retire_stale_runs(run_dir: Path, config_ids: list[str]) -> None:
+    """Record the recommendations warm runs start from; delete warm runs made from others.
+
+    ``RECOMMENDATIONS`` in ``run_dir`` lists the configuration ids, in order, that the
+    warm-started runs of this (space, dataset) began with. When the repository or the
+    recommender changes, the current list differs and those runs no longer measure what the
+    code recommends, so they are removed (and rerun); runs of cold methods are kept. Warm
+    runs found without a record are treated as stale too.
+    """
+    record = run_dir / RECOMMENDATIONS
+    if record.exists() and pd.read_csv(record)["config_id"].tolist() == config_ids:
+        return
+    if run_dir.exists():
+        for path in run_dir.glob("*__seed*.csv"):
+            if uses_recommendations(path.name.split("__")[0]):
+                path.unlink()
+                print(f"{run_dir.name}: recommendations changed, redoing {path.name}", flush=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tmp = record.with_suffix(".csv.tmp")
+    pd.DataFrame({"rank": range(1, len(config_ids) + 1), "config_id": config_ids}).to_csv(
+        tmp, index=False)
+    os.replace(tmp, record)
 
 
 def _manifest(corpus: Path) -> pd.DataFrame:
@@ -211,11 +247,9 @@ def _raw_lightgbm() -> Any:
     return Algorithm(name="lightgbm-raw", spaces={}, make_model=make, preprocessing="ordinal")
 
 
-def _recommendations(dataset: Any, space_name: str, repository: str,
-                     pending: Sequence[tuple[str, int]]) -> tuple[list[dict[str, Any]], Any]:
+def _recommendations(dataset: Any, space_name: str,
+                     repository: str) -> tuple[list[dict[str, Any]], Any]:
     """Top-10 recommendations and surrogate priors from the repository without ``dataset``."""
-    if not any(m.startswith(("metaknow-warm", "optuna-tpe-warm")) for m, _ in pending):
-        return [], None
     from metafeatures import extract
     from metaknow.bo.priors import priors_from_view
     from metaknow.recommend import recommend_from_view

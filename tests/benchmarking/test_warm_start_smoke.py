@@ -77,6 +77,35 @@ def test_rerun_resumes_without_recomputing(finished: Path, corpus: Path) -> None
     assert {p: p.stat().st_mtime_ns for p in files} == before
 
 
+def test_recommendations_are_recorded(finished: Path) -> None:
+    for dataset in DATASETS:
+        record = pd.read_csv(finished / "runs" / "lightgbm" / dataset / "recommendations.csv")
+        assert record["rank"].tolist() == list(range(1, len(record) + 1))
+        assert len(record) == 10
+        warm = _run(finished, dataset, "metaknow-warm5")["config_id"].tolist()
+        assert warm == record["config_id"].tolist()[:BUDGET]
+
+
+def test_changed_recommendations_redo_only_warm_runs(finished: Path, corpus: Path) -> None:
+    """A record that no longer matches what the code recommends retires the warm runs."""
+    run_dir = finished / "runs" / "lightgbm" / DATASETS[0]
+    record = run_dir / "recommendations.csv"
+    current = record.read_text()
+    stale = pd.read_csv(record)
+    stale["config_id"] = stale["config_id"].iloc[::-1].tolist()
+    stale.to_csv(record, index=False)
+    files = {m: run_dir / f"{m}__seed0.csv" for m in METHODS}
+    before = {m: p.stat().st_mtime_ns for m, p in files.items()}
+    argv = ["benchmark", "warm-start", "--datasets", DATASETS[0], "--spaces", "lightgbm",
+            "--methods", ",".join(METHODS), "--seeds", "1", "--budget", str(BUDGET),
+            "--corpus", str(corpus), "--out", str(finished)]
+    assert main(argv) == 0
+    after = {m: p.stat().st_mtime_ns for m, p in files.items()}
+    redone = {m for m in METHODS if after[m] != before[m]}
+    assert redone == {"metaknow-warm5", "optuna-tpe-warm"}
+    assert record.read_text() == current
+
+
 def test_held_out_view_leaves_the_dataset_out(corpus: Path) -> None:
     from metaknow.dataset import load_dataset
     from metaknow.recommend import open_view
