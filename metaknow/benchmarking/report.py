@@ -13,7 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["CHECKPOINTS", "load_runs", "summarise", "write_outputs", "markdown_table"]
+from metaknow.benchmarking.records import load_references
+
+__all__ = ["CHECKPOINTS", "load_runs", "summarise", "write_outputs", "markdown_table",
+           "reference_scores"]
 
 CHECKPOINTS = (1, 5, 10, 25, 50)
 COLD = ("metaknow-cold", "random", "optuna-tpe", "smac3")
@@ -105,6 +108,45 @@ def _goals(table: pd.DataFrame) -> list[str]:
     return lines
 
 
+def reference_scores(runs: Path, space: str) -> pd.DataFrame:
+    """Design best/median per dataset of ``space``, normalised like the runs (dataset x reference).
+
+    Values above 1 mean the repository's design holds a configuration better than any
+    method found.
+    """
+    refs = load_references(runs)
+    refs = refs[refs["space"] == space]
+    long = load_runs(runs)
+    long = long[long["space"] == space]
+    if refs.empty or long.empty:
+        return pd.DataFrame()
+    bounds = long.groupby("dataset")["score"].agg(["min", "max"])
+    refs = refs[refs["dataset"].isin(bounds.index)]
+    lo = bounds.loc[refs["dataset"], "min"].to_numpy()
+    hi = bounds.loc[refs["dataset"], "max"].to_numpy()
+    span = np.where(hi > lo, hi - lo, 1.0)
+    refs = refs.assign(normalised=(refs["score"].to_numpy() - lo) / span)
+    return refs.pivot(index="dataset", columns="reference", values="normalised")
+
+
+def _reference_lines(runs: Path, space: str, table: pd.DataFrame) -> list[str]:
+    refs = reference_scores(runs, space)
+    if refs.empty or "design-best" not in refs:
+        return []
+    per = table.groupby(["method", "n", "dataset"])["normalised"].mean()
+    line = (f"- Reference, seen by no method: the best of the repository's design on the "
+            f"held-out dataset itself, same protocol (a perfect zero-shot pick from the "
+            f"design), scores {refs['design-best'].mean():.3f} on average over "
+            f"{len(refs)} datasets; the design's median configuration "
+            f"{refs['design-median'].mean():.3f}")
+    if ("metaknow-warm10", 10) in per.index:
+        warm = per.loc[("metaknow-warm10", 10)]
+        both = warm.index.intersection(refs.index)
+        line += (f"; metaknow-warm10 after 10 evaluations reaches it on "
+                 f"{int((warm[both] >= refs.loc[both, 'design-best'] - 1e-12).sum())}/{len(both)}")
+    return [line]
+
+
 def write_outputs(table: pd.DataFrame, out: Path) -> str:
     """Write results.csv, summary.md and anytime.png under ``out``; return the markdown."""
     out = Path(out)
@@ -120,6 +162,7 @@ def write_outputs(table: pd.DataFrame, out: Path) -> str:
         parts.append(markdown_table(_space_table(sub)))
         parts.append("")
         parts.extend(_goals(sub))
+        parts.extend(_reference_lines(out / "runs", str(space), sub))
         parts.append("")
     text = "\n".join(parts)
     (out / "summary.md").write_text(text + "\n")
@@ -151,6 +194,10 @@ def _plot(runs: Path, table: pd.DataFrame, path: Path) -> None:
             if runs_m["n"].max() == 1:
                 style = ":"
             ax.plot(grid, np.mean(curves, axis=0), style, label=method)
+        refs = reference_scores(runs, space)
+        if "design-best" in refs:
+            ax.axhline(refs["design-best"].mean(), color="grey", lw=0.8, ls=":",
+                       label="design best (reference)")
         ax.set_xscale("log")
         ax.set_xlabel("evaluations")
         ax.set_ylabel("mean normalised best score")

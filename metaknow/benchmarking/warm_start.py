@@ -24,6 +24,7 @@ import pandas as pd
 from metaknow.benchmarking.methods import (METHODS, SINGLE_CONFIGURATION, MethodContext, run_method,
                                            uses_recommendations)
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
+from metaknow.benchmarking.records import own_tasks, retire_stale_runs, write_references
 from metaknow.benchmarking.report import CHECKPOINTS, summarise, write_outputs
 from metaknow.exceptions import MetaknowError
 
@@ -41,8 +42,6 @@ DEFAULT_DATASETS = (
     "tic-tac-toe", "credit.g", "cmc", "car", "segment", "kr.vs.kp", "sick", "spambase",
     "optdigits", "letter",
 )
-#: File in each ``runs/SPACE/DATASET`` folder naming the recommendations warm runs began with.
-RECOMMENDATIONS = "recommendations.csv"
 DEFAULT_METHODS = ("metaknow-warm10", "metaknow-warm5", "metaknow-cold", "random", "optuna-tpe",
                    "optuna-tpe-warm", "smac3", "flaml-zeroshot", "library-default")
 
@@ -134,6 +133,7 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
             time_limit: float, out: Path) -> None:
     """Run every missing (space, dataset, method, seed) and write one CSV per run."""
     from metaknow.dataset import load_dataset
+    from metaknow.recommend import open_view
     from metaknow.space import config_hash
     from metaknow.spaces import get_space
 
@@ -154,12 +154,16 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
             return loaded[0]
 
         for space_name in spaces:
+            run_dir = out / "runs" / space_name / name
+            view = open_view(repository, space_name, row["task"], None)
+            write_references(run_dir, view, name)
             recs, prior = [], None
             if any(uses_recommendations(m) for m in methods):
                 space = get_space(space_name, dataset().task)
-                recs, prior = _recommendations(dataset(), space_name, repository)
-                _retire_stale_runs(out / "runs" / space_name / name,
-                                   [config_hash(space.validate(c)) for c in recs])
+                recs, prior = _recommendations(dataset(), space_name, view)
+                for path in retire_stale_runs(run_dir, [config_hash(space.validate(c))
+                                                        for c in recs], uses_recommendations):
+                    print(f"{name}: recommendations changed, redoing {path.name}", flush=True)
             pending = [(m, seed) for m in methods for seed in range(n_seeds)
                        if not _run_done(_run_file(out, space_name, name, m, seed), m, budget)]
             if not pending:
@@ -175,30 +179,6 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
                 print(f"{space_name:>14} {name:>16} {method:>22} seed {seed}: "
                       f"best {best:.4f} after {len(problem.trials)} in {time.perf_counter() - t0:.0f}s",
                       flush=True)
-
-
-def _retire_stale_runs(run_dir: Path, config_ids: list[str]) -> None:
-    """Record the recommendations warm runs start from; delete warm runs made from others.
-
-    ``RECOMMENDATIONS`` in ``run_dir`` lists the configuration ids, in order, that the
-    warm-started runs of this (space, dataset) began with. When the repository or the
-    recommender changes, the current list differs and those runs no longer measure what the
-    code recommends, so they are removed (and rerun); runs of cold methods are kept. Warm
-    runs found without a record are treated as stale too.
-    """
-    record = run_dir / RECOMMENDATIONS
-    if record.exists() and pd.read_csv(record)["config_id"].tolist() == config_ids:
-        return
-    if run_dir.exists():
-        for path in run_dir.glob("*__seed*.csv"):
-            if uses_recommendations(path.name.split("__")[0]):
-                path.unlink()
-                print(f"{run_dir.name}: recommendations changed, redoing {path.name}", flush=True)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    tmp = record.with_suffix(".csv.tmp")
-    pd.DataFrame({"rank": range(1, len(config_ids) + 1), "config_id": config_ids}).to_csv(
-        tmp, index=False)
-    os.replace(tmp, record)
 
 
 def _manifest(corpus: Path) -> pd.DataFrame:
@@ -248,14 +228,14 @@ def _raw_lightgbm() -> Any:
 
 
 def _recommendations(dataset: Any, space_name: str,
-                     repository: str) -> tuple[list[dict[str, Any]], Any]:
+                     full_view: Any) -> tuple[list[dict[str, Any]], Any]:
     """Top-10 recommendations and surrogate priors from the repository without ``dataset``."""
     from metafeatures import extract
     from metaknow.bo.priors import priors_from_view
     from metaknow.recommend import recommend_from_view
     from metaknow.spaces import get_space
 
-    view = held_out_view(repository, space_name, dataset)
+    view = full_view.without_tasks(own_tasks(full_view, dataset.name))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mf = extract(dataset, seed=0)
@@ -273,8 +253,7 @@ def held_out_view(repository: str, space_name: str, dataset: Any) -> Any:
     from metaknow.recommend import open_view
 
     view = open_view(repository, space_name, dataset.task, None)
-    names = view.tasks["name"] if "name" in view.tasks else pd.Series(dtype=str)
-    return view.without_tasks([t for t, n in names.items() if n == dataset.name])
+    return view.without_tasks(own_tasks(view, dataset.name))
 
 
 def _run_done(path: Path, method: str, budget: int) -> bool:

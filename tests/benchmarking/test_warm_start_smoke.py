@@ -86,6 +86,26 @@ def test_recommendations_are_recorded(finished: Path) -> None:
         assert warm == record["config_id"].tolist()[:BUDGET]
 
 
+def test_references_are_the_held_out_datasets_stored_scores(finished: Path) -> None:
+    """The design's best and median on the held-out dataset, measured with the benchmark's
+    own protocol: the library default (one of the design) scores what the repository holds."""
+    from metaknow.recommend import open_view
+
+    view = open_view("bundled", "lightgbm", "classification", None)
+    default_id = view.defaults["lightgbm/classification"]
+    for dataset in DATASETS:
+        refs = pd.read_csv(finished / "runs" / "lightgbm" / dataset / "references.csv")
+        refs = refs.set_index("reference")
+        task = view.tasks.index[view.tasks["name"] == dataset][0]
+        stored = view.performance.loc[task]
+        assert refs.loc["design-best", "score"] == pytest.approx(stored.max(), rel=1e-5)
+        assert refs.loc["design-median", "score"] == pytest.approx(stored.median(), rel=1e-5)
+        assert refs.loc["design-best", "configurations"] == stored.notna().sum()
+        default = _run(finished, dataset, "library-default")["score"].iloc[0]
+        assert default == pytest.approx(stored[default_id], abs=1e-6)
+    assert "Reference, seen by no method" in (finished / "summary.md").read_text()
+
+
 def test_changed_recommendations_redo_only_warm_runs(finished: Path, corpus: Path) -> None:
     """A record that no longer matches what the code recommends retires the warm runs."""
     run_dir = finished / "runs" / "lightgbm" / DATASETS[0]
