@@ -15,6 +15,8 @@ fits are stored with status ``crash``/``timeout``/``memout`` and their reason.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import csv
 import time
 from dataclasses import dataclass, field
@@ -254,10 +256,27 @@ class LocalBuilder:
         self.store.ingest([record], provenance=provenance)
         return splits
 
+    def _complete(self, entry: DatasetEntry, space: SearchSpace, design: list[dict[str, Any]]) -> bool:
+        """Whether every design configuration has all its folds stored for this task."""
+        stored = self.store.task(entry.name, self.source)
+        want = {k: v for k, v in self.protocol.to_dict().items() if k != "time_limit"}
+        if stored is None or {k: v for k, v in stored["protocol"].items() if k != "time_limit"} != want:
+            return False  # unknown task, or a protocol mismatch for register() to report
+        per_config = Counter(h for h, _, _ in self.store.done(entry.name, self.source, space.key,
+                                                              space.version))
+        folds = self.protocol.n_splits * self.protocol.n_repeats
+        return all(per_config[config_hash(c)] >= folds for c in design)
+
     def _pair(self, executor: Any, space: SearchSpace, design: list[dict[str, Any]],
               entry: DatasetEntry, summary: BuildSummary, provenance: int, bar: "_Progress") -> None:
         if entry.name in summary.skipped:
             bar.advance(len(design))
+            return
+        if self._complete(entry, space, design):  # a resume skips finished pairs unread
+            summary.already_done += len(design) * self.protocol.n_splits * self.protocol.n_repeats
+            bar.advance(len(design))
+            if self.on_pair_done is not None:
+                self.on_pair_done(space.key, entry.name)
             return
         start = time.perf_counter()
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -70,6 +71,12 @@ def test_build_fills_rows_skips_malformed_and_resumes(small_manifest: Path, tmp_
         collect_datasets([small_manifest]), SPACES, N_CONFIGS)
     assert again.evaluated == 0 and again.already_done == EXPECTED_ROWS
     assert store.info()["evaluations"] == EXPECTED_ROWS
+    # finished pairs are not even read again: a vanished file of a finished task is no skip
+    moved = [dataclasses.replace(e, path=tmp_path / "gone.arff") if e.name != "broken" else e
+             for e in collect_datasets([small_manifest])]
+    again = LocalBuilder(store, PROTOCOL, source="corpus", progress=False).build(
+        moved, SPACES, N_CONFIGS)
+    assert again.evaluated == 0 and again.skipped.keys() == {"broken"}
     # export -> materialise round trip, byte-stable export
     out1, out2 = tmp_path / "e1", tmp_path / "e2"
     assert export.export_store(store, out1) == 8
