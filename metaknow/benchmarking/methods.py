@@ -19,7 +19,8 @@ import numpy as np
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.exceptions import MetaknowError
 
-__all__ = ["MethodContext", "METHODS", "SINGLE_CONFIGURATION", "run_method", "uses_recommendations"]
+__all__ = ["MethodContext", "METHODS", "SINGLE_CONFIGURATION", "run_method", "uses_recommendations",
+           "applies_to"]
 
 
 @dataclass
@@ -142,6 +143,15 @@ METHODS: dict[str, Callable[[TuningProblem, MethodContext], None]] = {
 
 #: Methods that evaluate one configuration whatever the budget.
 SINGLE_CONFIGURATION = frozenset({"library-default", "flaml-zeroshot"})
+
+
+#: Methods that exist for some spaces only (others run on every space).
+ONLY_FOR_SPACES = {"flaml-zeroshot": frozenset({"lightgbm"})}
+
+
+def applies_to(name: str, space_name: str) -> bool:
+    """Whether method ``name`` can tune space ``space_name``."""
+    return space_name in ONLY_FOR_SPACES.get(name, frozenset({space_name}))
 
 
 def uses_recommendations(name: str) -> bool:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from metaknow.benchmarking.methods import (METHODS, SINGLE_CONFIGURATION, MethodContext, run_method,
-                                           uses_recommendations)
+                                           uses_recommendations, applies_to)
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.benchmarking.records import own_tasks, retire_stale_runs, write_references
 from metaknow.benchmarking.report import CHECKPOINTS, summarise, write_outputs
@@ -137,6 +137,11 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
     from metaknow.space import config_hash
     from metaknow.spaces import get_space
 
+    for method in methods:
+        left_out = [s for s in spaces if not applies_to(method, s)]
+        if left_out:
+            print(f"note: {method} does not apply to {', '.join(left_out)}; left out there",
+                  flush=True)
     manifest = _manifest(corpus)
     missing = [d for d in datasets if d not in manifest.index]
     if missing:
@@ -164,7 +169,8 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
                 for path in retire_stale_runs(run_dir, [config_hash(space.validate(c))
                                                         for c in recs], uses_recommendations):
                     print(f"{name}: recommendations changed, redoing {path.name}", flush=True)
-            pending = [(m, seed) for m in methods for seed in range(n_seeds)
+            pending = [(m, seed) for m in methods if applies_to(m, space_name)
+                       for seed in range(n_seeds)
                        if not _run_done(_run_file(out, space_name, name, m, seed), m, budget)]
             if not pending:
                 continue

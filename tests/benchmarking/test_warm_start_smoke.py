@@ -146,3 +146,16 @@ def test_bad_dataset_name_is_one_line(corpus: Path, capsys: pytest.CaptureFixtur
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert "no-such-dataset" in err and len(err.splitlines()) == 1
+
+
+def test_a_method_for_another_space_is_left_out(corpus: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """FLAML's zero-shot configuration exists for LightGBM only: on the random-forest space
+    the benchmark runs the other methods and says what it left out."""
+    argv = ["benchmark", "warm-start", "--datasets", "labor", "--spaces", "random_forest",
+            "--methods", "library-default,flaml-zeroshot", "--seeds", "1", "--budget", "2",
+            "--corpus", str(corpus), "--out", str(tmp_path)]
+    assert main(argv) == 0
+    run_dir = tmp_path / "runs" / "random_forest" / "labor"
+    assert sorted(p.name for p in run_dir.glob("*__seed*.csv")) == ["library-default__seed0.csv"]
+    assert "flaml-zeroshot does not apply to random_forest" in capsys.readouterr().out
