@@ -15,6 +15,7 @@ folds and configurations.
 from __future__ import annotations
 
 import math
+import signal
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -350,7 +351,10 @@ def evaluate_fold(algorithm: str | Algorithm, config: Mapping[str, Any], dataset
         Seeds the model.
     time_limit : float, optional
         Seconds for fit + predict; when given (or ``memory_limit_mb`` is), the fit runs in
-        a pooled worker process that is killed on timeout.
+        a pooled worker process that is killed on timeout. The seconds are the worker's CPU
+        time (plus any time it hangs), so a loaded machine does not turn slow fits into
+        timeouts; wall-clock time where ``/proc`` is missing. A worker stopped from
+        outside (SIGTERM, SIGINT, SIGHUP) is restarted and the fold run once more.
     memory_limit_mb : int, optional
         Address-space limit of the worker.
 
@@ -375,18 +379,23 @@ def evaluate_fold(algorithm: str | Algorithm, config: Mapping[str, Any], dataset
                   test_idx=np.asarray(test_idx), seed=seed, fold=fold, repeat=repeat)
     if (time_limit is None and memory_limit_mb is None) or not isinstance(algorithm, str):
         return FoldResult.from_dict(fit_and_score(dataset, **kwargs))
-    with sandbox.acquire(memory_limit_mb) as box:
-        try:
-            out = box.call(dataset, "metaknow.evaluation.fit_and_score", kwargs, time_limit)
-        except sandbox.SandboxTimeout:
-            return FoldResult(fold, repeat, "timeout", {}, float(time_limit or 0.0), 0.0,
-                              f"fit and predict exceeded the time limit of {time_limit:g} s")
-        except sandbox.SandboxMemout as exc:
-            return FoldResult(fold, repeat, "memout", {}, 0.0, 0.0, str(exc))
-        except sandbox.SandboxDied as exc:
-            status = "memout" if memory_limit_mb is not None and "SIGKILL" in str(exc) else "crash"
-            return FoldResult(fold, repeat, status, {}, 0.0, 0.0, str(exc))
-    return FoldResult.from_dict(out)
+    for attempt in (1, 2):
+        with sandbox.acquire(memory_limit_mb) as box:
+            try:
+                out = box.call(dataset, "metaknow.evaluation.fit_and_score", kwargs, time_limit)
+            except sandbox.SandboxTimeout:
+                return FoldResult(fold, repeat, "timeout", {}, float(time_limit or 0.0), 0.0,
+                                  f"fit and predict exceeded the time limit of {time_limit:g} s")
+            except sandbox.SandboxMemout as exc:
+                return FoldResult(fold, repeat, "memout", {}, 0.0, 0.0, str(exc))
+            except sandbox.SandboxDied as exc:
+                if exc.stopped_from_outside and attempt == 1:
+                    continue  # someone stopped the worker, not the model: run the fold again
+                status = "memout" if memory_limit_mb is not None and exc.signum == signal.SIGKILL \
+                    else "crash"
+                return FoldResult(fold, repeat, status, {}, 0.0, 0.0, str(exc))
+        return FoldResult.from_dict(out)
+    raise AssertionError("unreachable")
 
 
 def evaluate(algorithm: str | Algorithm, config: Mapping[str, Any], dataset: Any,

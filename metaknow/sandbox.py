@@ -2,8 +2,9 @@
 
 A :class:`Sandbox` is one long-lived Python subprocess (started with
 ``python -m metaknow.sandbox``) that receives a dataset once and then fits many
-folds on it. The parent waits for each answer at most ``time_limit`` seconds and
-kills the worker when it runs away (the next request starts a fresh one); the
+folds on it. The parent waits for each answer until the worker has used
+``time_limit`` seconds of CPU (see :meth:`Sandbox._wait`) and kills the worker when it
+runs away (the next request starts a fresh one); the
 worker's address space is capped with ``RLIMIT_AS`` so a fit that allocates too
 much fails with ``MemoryError`` (status ``memout``) instead of taking the machine down.
 
@@ -25,6 +26,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
@@ -48,7 +50,19 @@ class SandboxMemout(Exception):
 
 
 class SandboxDied(Exception):
-    """The worker process exited unexpectedly (signal, abort, out-of-memory kill)."""
+    """The worker process exited unexpectedly (signal, abort, out-of-memory kill).
+
+    ``signum`` is the signal that ended it, if one did.
+    """
+
+    def __init__(self, message: str, signum: int | None = None) -> None:
+        super().__init__(message)
+        self.signum = signum
+
+    @property
+    def stopped_from_outside(self) -> bool:
+        """Ended by a termination request (SIGTERM, SIGINT, SIGHUP): not the model's doing."""
+        return self.signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 def dataset_key(dataset: Any) -> str:
@@ -125,7 +139,7 @@ class Sandbox:
         assert self._conn is not None and self._proc is not None
         try:
             self._conn.send(message)
-            ready = self._conn.poll(timeout)
+            ready = self._wait(timeout)
         except (BrokenPipeError, ConnectionResetError, OSError):
             ready = True  # the recv below reports how the worker died
         if not ready:
@@ -139,7 +153,35 @@ class Sandbox:
             self._conn.close()
             self._conn = None
             reason = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
-            raise SandboxDied(f"worker process died ({reason})") from None
+            raise SandboxDied(f"worker process died ({reason})", -code if code < 0 else None) from None
+
+    def _wait(self, limit: float | None) -> bool:
+        """Wait for an answer while the worker has used less than ``limit`` seconds.
+
+        Where ``/proc`` shows the worker's CPU time (Linux), the limit counts the worker's
+        CPU seconds, plus the seconds it spends neither running nor runnable (a hang), so
+        a busy machine slows a fit down without turning it into a timeout. Elsewhere the
+        limit is wall-clock time.
+        """
+        assert self._conn is not None and self._proc is not None
+        if limit is None:
+            return self._conn.poll(None)
+        pid = self._proc.pid
+        start, t0 = _cpu_and_state(pid), time.monotonic()
+        stalled, last = 0.0, t0
+        step = min(1.0, max(0.02, limit / 20))
+        while not self._conn.poll(step):
+            now, probe = time.monotonic(), _cpu_and_state(pid)
+            if start is None or probe is None:
+                used = now - t0  # no /proc: wall clock
+            else:
+                if probe[1] in "SD":  # sleeping or blocked: a hang counts in wall time
+                    stalled += now - last
+                used = probe[0] - start[0] + stalled
+            last = now
+            if used >= limit:
+                return False
+        return True
 
     def call(self, dataset: Any, function: str, kwargs: dict[str, Any],
              time_limit: float | None = None) -> Any:
@@ -161,6 +203,20 @@ class Sandbox:
         if status == "error":  # a bug in the request itself, not in a model
             raise RuntimeError(value)
         return value
+
+
+def _cpu_and_state(pid: int) -> tuple[float, str] | None:
+    """CPU seconds (user + system) and scheduler state letter of ``pid`` from ``/proc``."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # after the command name: state is field 3, utime 14 and stime 15 (proc(5))
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS, fields[0].decode()
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 # ------------------------------------------------------------------ the pool

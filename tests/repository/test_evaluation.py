@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import (accuracy_score, balanced_accuracy_score, log_loss,
                              mean_squared_error, r2_score, roc_auc_score)
 
-from metaknow import load_dataset
+from metaknow import load_dataset, sandbox
+from metaknow.dataset import Dataset
 from metaknow.evaluation import (FoldResult, Protocol, evaluate, evaluate_fold, higher_is_better,
                                  make_splits, score_predictions, split_repeats,
                                  splits_to_assignment, subsample_rows)
@@ -153,3 +159,79 @@ def test_metrics_with_ties_missing_classes_and_constant_target() -> None:
     assert got["log_loss"] == pytest.approx(log_loss(y, s, labels=[0, 1, 2]))
     const = score_predictions("regression", np.array([2.0, 2.0]), np.array([2.0, 2.0]))
     assert const["r2"] == r2_score([2.0, 2.0], [2.0, 2.0]) == 1.0
+
+
+def _slow_fold() -> tuple[Dataset, dict, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(2000, 10)), columns=[f"f{i}" for i in range(10)])
+    y = pd.Series(np.where(X["f0"] + rng.normal(size=2000) > 0, "a", "b"))
+    ds = load_dataset((X, y), task="classification")
+    (_, tr, te), = make_splits(ds, Protocol(n_splits=2))[:1]
+    cfg = dict(get_space("lightgbm", "classification").default(), n_estimators=1000,
+               num_leaves=64, min_child_samples=2)
+    return ds, cfg, tr, te
+
+
+def _warm_worker(ds: Dataset, tr: np.ndarray, te: np.ndarray) -> sandbox.Sandbox:
+    """The pooled worker (no memory limit) that the next evaluate_fold borrows, started
+    and holding ``ds``."""
+    with sandbox.acquire(None) as box:
+        box.call(ds, "metaknow.evaluation.fit_and_score",
+                 dict(algorithm="knn", config=get_space("knn", "classification").default(),
+                      train_idx=tr[:50], test_idx=te[:50], seed=0, fold=0, repeat=0), 60)
+    return box
+
+
+def _signal_when_busy(pid_of, signum: int, cpu_seconds: float) -> threading.Thread:
+    """Send ``signum`` to the worker once it has used ``cpu_seconds`` of CPU (mid-fit)."""
+    from metaknow.sandbox import _cpu_and_state
+
+    pid = pid_of()
+    baseline = _cpu_and_state(pid)[0]
+
+    def run() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            probe = _cpu_and_state(pid)
+            if probe and probe[0] - baseline >= cpu_seconds:
+                os.kill(pid, signum)
+                return
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs /proc (Linux)")
+def test_time_limit_counts_cpu_not_wall_time() -> None:
+    """A worker kept off the CPU (SIGSTOP for 3 s, as a loaded machine would) does not
+    time out under a 2-s limit; a fit using more CPU than the limit does."""
+    ds, cfg, tr, te = _slow_fold()
+    pid = _warm_worker(ds, tr, te).pid
+    assert pid is not None
+    fast = dict(cfg, n_estimators=100)
+    t0 = time.monotonic()
+    stopper = threading.Timer(0.05, lambda: (os.kill(pid, signal.SIGSTOP), time.sleep(3),
+                                             os.kill(pid, signal.SIGCONT)))
+    stopper.start()
+    res = evaluate_fold("lightgbm", fast, ds, tr, te, time_limit=2.0)
+    stopper.join()
+    assert res.status == "ok" and time.monotonic() - t0 > 2.0
+    assert evaluate_fold("lightgbm", cfg, ds, tr, te, time_limit=0.2).status == "timeout"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs /proc (Linux)")
+def test_a_worker_stopped_from_outside_is_retried_but_a_crash_is_recorded() -> None:
+    ds, cfg, tr, te = _slow_fold()
+    box = _warm_worker(ds, tr, te)
+    first = box.pid
+    killer = _signal_when_busy(lambda: box.pid, signal.SIGTERM, 0.3)
+    res = evaluate_fold("lightgbm", cfg, ds, tr, te, time_limit=120)
+    killer.join()
+    assert res.status == "ok", res.error  # the fold ran again in a fresh worker
+    assert box.pid != first
+    killer = _signal_when_busy(lambda: box.pid, signal.SIGSEGV, 0.3)
+    res = evaluate_fold("lightgbm", cfg, ds, tr, te, time_limit=120)
+    killer.join()
+    assert res.status == "crash" and "SIGSEGV" in res.error
