@@ -227,6 +227,39 @@ class Store:
             raise
         return counts
 
+    def forget_failed(self, space_keys: Iterable[str] | None = None,
+                      statuses: Iterable[str] = ("crash", "timeout", "memout")) -> int:
+        """Delete failed evaluations (of these spaces, any version) so a build runs them again.
+
+        One transaction; returns the number of evaluations deleted.
+        """
+        self._writable()
+        statuses = list(statuses)
+        unknown = set(statuses) - {"crash", "timeout", "memout"}
+        if unknown:
+            raise RepositoryError(f"not failure statuses: {', '.join(sorted(unknown))}")
+        where = f"e.status IN ({','.join('?' * len(statuses))})"
+        params: list[Any] = list(statuses)
+        if space_keys is not None:
+            keys = list(space_keys)
+            where += f" AND s.key IN ({','.join('?' * len(keys))})"
+            params += keys
+        ids = ("SELECT e.id FROM evaluations e JOIN configurations c ON e.configuration_id = c.id "
+               f"JOIN spaces s ON c.space_id = s.id WHERE {where}")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute(f"DELETE FROM evaluation_metrics WHERE evaluation_id IN ({ids})",
+                               params)
+            n = self._conn.execute(f"DELETE FROM evaluations WHERE id IN ({ids})", params).rowcount
+            self._conn.execute("COMMIT")
+        except BaseException as exc:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise RepositoryError(f"{self.path}: could not delete ({exc})") from None
+            raise
+        return int(n)
+
     def add_skipped(self, name: str, source: str, location: str | None, reason: str,
                     provenance: int | None = None) -> None:
         """Record a dataset a build could not use (replaces an earlier entry)."""

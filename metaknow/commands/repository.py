@@ -52,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     b.add_argument("--scheduler", default=None, help="dask.distributed scheduler address")
     b.add_argument("--source", default="local", help="source name of the tasks")
     b.add_argument("--no-progress", action="store_true")
+    b.add_argument("--retry-failed", action="store_true",
+                   help="run the stored failed evaluations (crash, timeout, memout) of the "
+                        "spaces being built again, e.g. after raising --time-limit")
     b.add_argument("--bundled", action="store_true",
                    help="build/resume the bundled default into repository/bundled")
     b.add_argument("--work", default="/work/bundled-build/work.sqlite",
@@ -117,7 +120,8 @@ def _build(args: argparse.Namespace) -> int:
             print(f"wrote meta-features of {n} tasks to {bundled.BUNDLED_DIR / 'metafeatures.csv'}")
             return 0
         bundled.build_bundled(corpus, args.work, n_jobs=args.n_jobs, scheduler=args.scheduler,
-                              progress=not args.no_progress, only=args.only, log=_log)
+                              progress=not args.no_progress, only=args.only,
+                              retry_failed=args.retry_failed, log=_log)
         return 0
     if not args.data:
         raise RepositoryError("name the datasets to build from (folders, manifests or files)")
@@ -135,7 +139,7 @@ def _build(args: argparse.Namespace) -> int:
     try:
         builder = LocalBuilder(store, protocol, source=args.source, n_jobs=args.n_jobs,
                                scheduler=args.scheduler, memory_limit_mb=args.memory_limit,
-                               progress=not args.no_progress)
+                               progress=not args.no_progress, retry_failed=args.retry_failed)
         spaces: Any = "all" if args.spaces == ["all"] else args.spaces
         if args.metafeatures_only:
             n = builder.add_metafeatures(datasets)

@@ -61,7 +61,7 @@ def default_corpus() -> Path:
 def build_bundled(corpus: str | Path, work: str | Path, out: str | Path = BUNDLED_DIR, *,
                   n_jobs: int = 1, scheduler: str | None = None, progress: bool = True,
                   only: list[str] | None = None, n_configs: int = N_CONFIGS,
-                  log: Callable[[str], None] = print) -> None:
+                  retry_failed: bool = False, log: Callable[[str], None] = print) -> None:
     """Build (or resume) the bundled repository; see the module docstring."""
     corpus, work, out = Path(corpus), Path(work), Path(out)
     manifest = corpus / "manifest.csv" if corpus.is_dir() else corpus
@@ -81,7 +81,7 @@ def build_bundled(corpus: str | Path, work: str | Path, out: str | Path = BUNDLE
 
     builder = LocalBuilder(store, PROTOCOL, source=SOURCE, n_jobs=n_jobs, scheduler=scheduler,
                            memory_limit_mb=MEMORY_LIMIT_MB, progress=progress,
-                           on_pair_done=pair_done, log=log)
+                           on_pair_done=pair_done, log=log, retry_failed=retry_failed)
     for name, task in build_order():
         if only and name not in only:
             continue

@@ -142,13 +142,16 @@ class LocalBuilder:
         Show a progress bar with ETA (rich).
     on_pair_done : callable (space key, task name) -> None, optional
         Called when every fold of the design is stored for a (space, task) pair.
+    retry_failed : bool
+        Before building, delete the stored failed evaluations (crash, timeout, memout)
+        of the spaces being built, so they run again (e.g. after raising the time limit).
     """
 
     def __init__(self, store: Store, protocol: Protocol, *, source: str = "corpus",
                  n_jobs: int = 1, scheduler: str | None = None,
                  memory_limit_mb: int | None = None, progress: bool = True,
                  on_pair_done: Callable[[str, str], None] | None = None,
-                 log: Callable[[str], None] | None = None) -> None:
+                 log: Callable[[str], None] | None = None, retry_failed: bool = False) -> None:
         self.store = store
         self.protocol = protocol
         self.source = source
@@ -158,6 +161,7 @@ class LocalBuilder:
         self.progress = progress
         self.on_pair_done = on_pair_done
         self.log = log or (lambda msg: None)
+        self.retry_failed = retry_failed
         self._registered: set[str] = set()
 
     # ----------------------------------------------------------- public API
@@ -178,6 +182,10 @@ class LocalBuilder:
         plan = [(name, task) for name in names for task in task_types
                 if name in space_names(task)]
         summary = BuildSummary()
+        if self.retry_failed:
+            keys = [get_space(name, task).key for name, task in plan]
+            forgotten = self.store.forget_failed(keys)
+            self.log(f"retrying {forgotten} failed evaluation(s) of {', '.join(keys)}")
         provenance = self.store.add_provenance(
             "local build", details={"spaces": names, "n_configs": n_configs,
                                     "design_seed": design_seed, "protocol": self.protocol.to_dict(),

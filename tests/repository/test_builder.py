@@ -16,6 +16,7 @@ import pytest
 from metaknow.evaluation import Protocol
 from repository import export
 from repository.builders.local import LocalBuilder, collect_datasets
+from metaknow.space import config_hash
 from repository.store import Store
 
 PROTOCOL = Protocol(n_splits=2, seed=0, max_rows=60, time_limit=120)
@@ -89,6 +90,33 @@ def test_build_fills_rows_skips_malformed_and_resumes(small_manifest: Path, tmp_
     with pytest.raises(Exception, match="another store|protocol"):
         LocalBuilder(store, Protocol(n_splits=3, max_rows=60), source="corpus", progress=False).build(
             collect_datasets([small_manifest]), ["knn"], N_CONFIGS)
+
+
+def test_retry_failed_runs_failed_evaluations_again(small_manifest: Path, tmp_path: Path,
+                                                   reference) -> None:
+    """A failure stored by an earlier build (here: written as a crash) is kept on a plain
+    resume and replaced by a real evaluation with ``retry_failed``."""
+    from metaknow.spaces import get_space
+    from repository.records import EvaluationRecord
+
+    ref_store, _ = reference
+    ev = ref_store.evaluations(space="knn/classification")
+    row = ev.iloc[0]
+    store, _ = _build(tmp_path / "b.sqlite", small_manifest)
+    space = get_space("knn", "classification")
+    config = next(c for c in space.design(N_CONFIGS, seed=0) if config_hash(c) == row["config_hash"])
+    store.ingest([EvaluationRecord(row["task"], "corpus", space.key, space.version, config,
+                                   int(row["fold"]), int(row["repeat"]), {}, "crash",
+                                   error="worker process died (signal SIGTERM)")])
+    plain = LocalBuilder(store, PROTOCOL, source="corpus", progress=False).build(
+        collect_datasets([small_manifest]), SPACES, N_CONFIGS)
+    assert plain.evaluated == 0
+    retried = LocalBuilder(store, PROTOCOL, source="corpus", progress=False,
+                           retry_failed=True).build(collect_datasets([small_manifest]), SPACES,
+                                                    N_CONFIGS)
+    assert retried.evaluated == 1 and retried.failures == {}
+    pd.testing.assert_frame_equal(_comparable(store.evaluations()),
+                                  _comparable(ref_store.evaluations()), check_exact=False, rtol=1e-9)
 
 
 def _cli_build(store: Path, manifest: Path) -> list[str]:

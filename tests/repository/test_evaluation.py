@@ -94,13 +94,20 @@ def test_splits_stratified_seeded_and_subsampled() -> None:
     assert Protocol.from_dict(proto.to_dict()) == proto
 
 
-def test_crash_is_recorded_and_caller_goes_on() -> None:
+def test_knn_larger_than_the_training_set_votes_over_all_of_it() -> None:
+    """k is capped at the training rows: k = 50 on 10 rows predicts as scikit-learn's
+    k-NN with k = 10 (which is also the majority vote of the training fold)."""
+    from sklearn.neighbors import KNeighborsClassifier
+
     ds = _toy(20, 2)
-    splits = make_splits(ds, Protocol(n_splits=2))
-    bad = dict(get_space("knn", "classification").default(), n_neighbors=50)
-    results = evaluate("knn", bad, ds, splits)
-    assert [r.status for r in results] == ["crash", "crash"]
-    assert "n_neighbors" in results[0].error or "n_samples" in results[0].error
+    (f, tr, te), = make_splits(ds, Protocol(n_splits=2))[:1]
+    big = dict(get_space("knn", "classification").default(), n_neighbors=50)
+    res = evaluate_fold("knn", big, ds, tr, te)
+    assert res.status == "ok"
+    # with every training row a neighbour, features do not matter: all-zero inputs
+    ref = KNeighborsClassifier(n_neighbors=len(tr)).fit(np.zeros((len(tr), 1)), ds.y.iloc[tr])
+    expected = accuracy_score(ds.y.iloc[te], ref.predict(np.zeros((len(te), 1))))
+    assert res.metrics["accuracy"] == pytest.approx(expected)
 
 
 class _Exploding:

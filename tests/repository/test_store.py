@@ -210,3 +210,18 @@ def test_cli_build_rejects_unknown_space_without_creating_a_file(
                      "--spaces", "nonsense"]) == 2
     assert "unknown space 'nonsense'" in capsys.readouterr().err
     assert not store.exists()
+
+
+def test_forget_failed_deletes_only_failures_of_the_named_spaces(tmp_path: Path) -> None:
+    with Store.create(tmp_path / "r.sqlite") as store:
+        store.ingest(list(_records("t1", fail_second=True)) + list(_records("t2", fail_second=True)))
+        assert store.forget_failed(["lightgbm/classification"]) == 0
+        assert store.info()["evaluations"] == 8
+        assert store.forget_failed([KNN.key]) == 2          # one crashed fold per task
+        ev = store.evaluations(space=KNN.key)
+        assert len(ev) == 6 and set(ev["status"]) == {"ok"}
+        assert store.verify() == []
+        # the crashed fold is missing again, so a build would run it
+        assert (config_hash(C2), 1, 0) not in store.done("t1", "test", KNN.key, KNN.version)
+        with pytest.raises(RepositoryError, match="not failure statuses: ok"):
+            store.forget_failed(statuses=["ok"])

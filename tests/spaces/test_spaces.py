@@ -53,6 +53,8 @@ def test_default_reproduces_the_library_default(name: str, task: str) -> None:
     space = get_space(name, task)
     _, model_cfg = split_config(space.default())
     model = get_algorithm(name).make_model(model_cfg, task, 0)
+    if name == "knn":  # a wrapper that caps k at the training rows around the library model
+        model = model.library_model()
     ours, ref = model.get_params(), _reference(name, task).get_params()
     ignore = {"random_state", "n_jobs", "verbosity", "verbose"}
     # LightGBM takes core parameters as extra keyword arguments; its documented defaults:
