@@ -16,7 +16,7 @@ import pandas as pd
 from metaknow.benchmarking.records import load_references
 
 __all__ = ["CHECKPOINTS", "load_runs", "summarise", "write_outputs", "markdown_table",
-           "reference_scores"]
+           "reference_scores", "incomplete_datasets"]
 
 CHECKPOINTS = (1, 5, 10, 25, 50)
 COLD = ("metaknow-cold", "random", "optuna-tpe", "smac3")
@@ -36,9 +36,27 @@ def load_runs(runs: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def incomplete_datasets(long: pd.DataFrame) -> dict[str, list[str]]:
+    """Per space, datasets lacking a (method, seed) run that other datasets of the space have."""
+    out: dict[str, list[str]] = {}
+    for space, sub in long.groupby("space"):
+        pairs = sub.groupby("dataset").apply(lambda d: frozenset(zip(d["method"], d["seed"])))
+        every = frozenset().union(*pairs)
+        out[str(space)] = sorted(d for d, have in pairs.items() if have != every)
+    return out
+
+
 def summarise(runs: Path, checkpoints: tuple[int, ...] = CHECKPOINTS) -> pd.DataFrame:
-    """Per (space, dataset, method, seed, checkpoint): best so far, normalised, rank, time."""
+    """Per (space, dataset, method, seed, checkpoint): best so far, normalised, rank, time.
+
+    Only datasets with every (method, seed) run of their space count (a dataset still in
+    progress would compare methods on different datasets).
+    """
     long = load_runs(runs)
+    if long.empty:
+        return long
+    partial = incomplete_datasets(long)
+    long = long[[d not in partial.get(s, []) for s, d in zip(long["space"], long["dataset"])]]
     if long.empty:
         return long
     longest = int(long["n"].max())
@@ -133,6 +151,7 @@ def _reference_lines(runs: Path, space: str, table: pd.DataFrame) -> list[str]:
     refs = reference_scores(runs, space)
     if refs.empty or "design-best" not in refs:
         return []
+    refs = refs.loc[refs.index.intersection(table["dataset"].unique())]
     per = table.groupby(["method", "n", "dataset"])["normalised"].mean()
     line = (f"- Reference, seen by no method: the best of the repository's design on the "
             f"held-out dataset itself, same protocol (a perfect zero-shot pick from the "
@@ -153,9 +172,12 @@ def write_outputs(table: pd.DataFrame, out: Path) -> str:
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "results.csv", index=False, float_format="%.6g")
     parts = []
+    partial = incomplete_datasets(load_runs(out / "runs"))
     for space, sub in table.groupby("space"):
         n_data, n_seeds = sub["dataset"].nunique(), sub["seed"].nunique()
         parts.append(f"### {space} ({n_data} datasets x {n_seeds} seeds)\n")
+        if partial.get(str(space)):
+            parts.append(f"Left out until all their runs exist: {', '.join(partial[str(space)])}.\n")
         parts.append("Mean normalised best score (per dataset: 0 = worst configuration any "
                      "method saw, 1 = best) and mean rank after n evaluations; mean wall "
                      "time of a whole run.\n")
@@ -180,7 +202,8 @@ def _plot(runs: Path, table: pd.DataFrame, path: Path) -> None:
     spaces = sorted(table["space"].unique())
     fig, axes = plt.subplots(1, len(spaces), figsize=(6.5 * len(spaces), 4.5), squeeze=False)
     for ax, space in zip(axes[0], spaces):
-        sub = long[long["space"] == space]
+        shown = table.loc[table["space"] == space, "dataset"].unique()
+        sub = long[(long["space"] == space) & long["dataset"].isin(shown)]
         bounds = sub.groupby("dataset")["score"].agg(["min", "max"])
         budget = int(sub["n"].max())
         grid = np.arange(1, budget + 1)
@@ -196,6 +219,7 @@ def _plot(runs: Path, table: pd.DataFrame, path: Path) -> None:
             ax.plot(grid, np.mean(curves, axis=0), style, label=method)
         refs = reference_scores(runs, space)
         if "design-best" in refs:
+            refs = refs.loc[refs.index.intersection(shown)]
             ax.axhline(refs["design-best"].mean(), color="grey", lw=0.8, ls=":",
                        label="design best (reference)")
         ax.set_xscale("log")

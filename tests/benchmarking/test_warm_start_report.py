@@ -52,3 +52,24 @@ def test_outputs_written(tmp_path: Path) -> None:
 def test_markdown_table() -> None:
     frame = pd.DataFrame({"x": [1, 2]}, index=pd.Index(["a", "b"], name="m"))
     assert markdown_table(frame).splitlines() == ["| m | x |", "|---|---|", "| a | 1 |", "| b | 2 |"]
+
+
+def test_a_dataset_in_progress_is_left_out_and_named(tmp_path: Path) -> None:
+    for dataset in ("done", "half"):
+        _run(tmp_path, "lightgbm", dataset, "metaknow-warm10", 0, [0.9] * 10)
+    _run(tmp_path, "lightgbm", "done", "random", 0, [0.5] * 9 + [0.8])  # "half" lacks it
+    table = summarise(tmp_path / "runs", (1, 10))
+    assert set(table["dataset"]) == {"done"}
+    text = write_outputs(table, tmp_path)
+    assert "(1 datasets x 1 seeds)" in text and "Left out until all their runs exist: half." in text
+
+
+def test_reference_line_uses_the_held_out_datasets_stored_scores(tmp_path: Path) -> None:
+    # worst seen 0.5, best 0.9: a design best of 0.8 is 0.75 on that scale, the median 0.6 is 0.25
+    _run(tmp_path, "lightgbm", "d", "metaknow-warm10", 0, [0.5] * 9 + [0.9])
+    ref = tmp_path / "runs" / "lightgbm" / "d" / "references.csv"
+    pd.DataFrame({"reference": ["design-best", "design-median"], "score": [0.8, 0.6],
+                  "configurations": 64, "metric": "roc_auc"}).to_csv(ref, index=False)
+    text = write_outputs(summarise(tmp_path / "runs", (1, 10)), tmp_path)
+    assert "scores 0.750 on average over 1 datasets; the design's median configuration 0.250" in text
+    assert "metaknow-warm10 after 10 evaluations reaches it on 1/1" in text
