@@ -17,6 +17,7 @@ Contract
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import math
@@ -26,7 +27,7 @@ import sqlite3
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -198,8 +199,7 @@ class Store:
         self._writable()
         counts = {"tasks": 0, "metafeatures": 0, "spaces": 0, "evaluations": 0}
         writer = _Ingest(self._conn)
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
+        with self._transaction("ingest failed, nothing written"):
             prov = self._provenance_id(provenance)
             writer.provenance = prov
             for rec in records:
@@ -218,13 +218,6 @@ class Store:
                 else:
                     raise RepositoryError(f"cannot ingest a {type(rec).__name__}")
             writer.flush()
-            self._conn.execute("COMMIT")
-        except BaseException as exc:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise RepositoryError(f"{self.path}: ingest failed, nothing written ({exc})") from None
-            raise
         return counts
 
     def forget_failed(self, space_keys: Iterable[str] | None = None,
@@ -246,19 +239,25 @@ class Store:
             params += keys
         ids = ("SELECT e.id FROM evaluations e JOIN configurations c ON e.configuration_id = c.id "
                f"JOIN spaces s ON c.space_id = s.id WHERE {where}")
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
+        with self._transaction("could not delete"):
             self._conn.execute(f"DELETE FROM evaluation_metrics WHERE evaluation_id IN ({ids})",
                                params)
             n = self._conn.execute(f"DELETE FROM evaluations WHERE id IN ({ids})", params).rowcount
+        return int(n)
+
+    @contextlib.contextmanager
+    def _transaction(self, failure: str) -> Iterator[None]:
+        """One write transaction: committed whole, or rolled back with a one-line error."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            yield
             self._conn.execute("COMMIT")
         except BaseException as exc:
             if self._conn.in_transaction:
                 self._conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
-                raise RepositoryError(f"{self.path}: could not delete ({exc})") from None
+                raise RepositoryError(f"{self.path}: {failure} ({exc})") from None
             raise
-        return int(n)
 
     def add_skipped(self, name: str, source: str, location: str | None, reason: str,
                     provenance: int | None = None) -> None:
