@@ -69,6 +69,8 @@ def test_run_yardstick_evaluates_every_method_and_resumes(tmp_path):
     counts = res.groupby("method").size().to_dict()
     assert counts == {"average_rank": 2, "nearest_l1": 2, "sklearn_default": 1, "random": 2,
                       "openml_best": 1, "openml_median": 1}
+    # A finished task is recognised from its rows alone (no strategy refitted on a resume).
+    assert set(zip(res["method"], res["rank"])) == ys.expected_rows("average_rank", k=2)
     assert res["accuracy"].between(0.8, 1.0).all()  # iris is easy for any forest
     # The OpenML population of 'iris' is {0.90, 0.96}: percentiles follow from accuracy.
     for acc, pct in zip(res["accuracy"], res["percentile"]):
