@@ -46,13 +46,15 @@ def incomplete_datasets(long: pd.DataFrame) -> dict[str, list[str]]:
     return out
 
 
-def summarise(runs: Path, checkpoints: tuple[int, ...] = CHECKPOINTS) -> pd.DataFrame:
+def summarise(runs: Path | pd.DataFrame,
+              checkpoints: tuple[int, ...] = CHECKPOINTS) -> pd.DataFrame:
     """Per (space, dataset, method, seed, checkpoint): best so far, normalised, rank, time.
 
-    Only datasets with every (method, seed) run of their space count (a dataset still in
-    progress would compare methods on different datasets).
+    ``runs`` is the runs folder or the frame :func:`load_runs` read from it. Only datasets
+    with every (method, seed) run of their space count (a dataset still in progress would
+    compare methods on different datasets).
     """
-    long = load_runs(runs)
+    long = runs if isinstance(runs, pd.DataFrame) else load_runs(runs)
     if long.empty:
         return long
     partial = incomplete_datasets(long)
@@ -126,15 +128,15 @@ def _goals(table: pd.DataFrame) -> list[str]:
     return lines
 
 
-def reference_scores(runs: Path, space: str) -> pd.DataFrame:
+def reference_scores(runs: Path, space: str, long: pd.DataFrame | None = None) -> pd.DataFrame:
     """Design best/median per dataset of ``space``, normalised like the runs (dataset x reference).
 
-    Values above 1 mean the repository's design holds a configuration better than any
-    method found.
+    ``long`` is the runs as :func:`load_runs` read them (read here when not given). Values
+    above 1 mean the repository's design holds a configuration better than any method found.
     """
     refs = load_references(runs)
     refs = refs[refs["space"] == space]
-    long = load_runs(runs)
+    long = load_runs(runs) if long is None else long
     long = long[long["space"] == space]
     if refs.empty or long.empty:
         return pd.DataFrame()
@@ -147,8 +149,7 @@ def reference_scores(runs: Path, space: str) -> pd.DataFrame:
     return refs.pivot(index="dataset", columns="reference", values="normalised")
 
 
-def _reference_lines(runs: Path, space: str, table: pd.DataFrame) -> list[str]:
-    refs = reference_scores(runs, space)
+def _reference_lines(refs: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     if refs.empty or "design-best" not in refs:
         return []
     refs = refs.loc[refs.index.intersection(table["dataset"].unique())]
@@ -166,13 +167,20 @@ def _reference_lines(runs: Path, space: str, table: pd.DataFrame) -> list[str]:
     return [line]
 
 
-def write_outputs(table: pd.DataFrame, out: Path) -> str:
-    """Write results.csv, summary.md and anytime.png under ``out``; return the markdown."""
+def write_outputs(table: pd.DataFrame, out: Path, long: pd.DataFrame | None = None) -> str:
+    """Write results.csv, summary.md and anytime.png under ``out``; return the markdown.
+
+    ``long`` is the runs under ``out / "runs"`` as :func:`load_runs` read them (read here
+    when not given; pass the frame given to :func:`summarise` to read the files once).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "results.csv", index=False, float_format="%.6g")
+    long = load_runs(out / "runs") if long is None else long
+    refs = {str(space): reference_scores(out / "runs", str(space), long)
+            for space in table["space"].unique()}
     parts = []
-    partial = incomplete_datasets(load_runs(out / "runs"))
+    partial = incomplete_datasets(long)
     for space, sub in table.groupby("space"):
         n_data, n_seeds = sub["dataset"].nunique(), sub["seed"].nunique()
         parts.append(f"### {space} ({n_data} datasets x {n_seeds} seeds)\n")
@@ -184,21 +192,21 @@ def write_outputs(table: pd.DataFrame, out: Path) -> str:
         parts.append(markdown_table(_space_table(sub)))
         parts.append("")
         parts.extend(_goals(sub))
-        parts.extend(_reference_lines(out / "runs", str(space), sub))
+        parts.extend(_reference_lines(refs[str(space)], sub))
         parts.append("")
     text = "\n".join(parts)
     (out / "summary.md").write_text(text + "\n")
-    _plot(out / "runs", table, out / "anytime.png")
+    _plot(long, refs, table, out / "anytime.png")
     return text
 
 
-def _plot(runs: Path, table: pd.DataFrame, path: Path) -> None:
+def _plot(long: pd.DataFrame, references: dict[str, pd.DataFrame], table: pd.DataFrame,
+          path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    long = load_runs(runs)
     spaces = sorted(table["space"].unique())
     fig, axes = plt.subplots(1, len(spaces), figsize=(6.5 * len(spaces), 4.5), squeeze=False)
     for ax, space in zip(axes[0], spaces):
@@ -217,7 +225,7 @@ def _plot(runs: Path, table: pd.DataFrame, path: Path) -> None:
             if runs_m["n"].max() == 1:
                 style = ":"
             ax.plot(grid, np.mean(curves, axis=0), style, label=method)
-        refs = reference_scores(runs, space)
+        refs = references[str(space)]
         if "design-best" in refs:
             refs = refs.loc[refs.index.intersection(shown)]
             ax.axhline(refs["design-best"].mean(), color="grey", lw=0.8, ls=":",

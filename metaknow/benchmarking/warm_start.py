@@ -25,7 +25,7 @@ from metaknow.benchmarking.methods import (METHODS, SINGLE_CONFIGURATION, Method
                                            uses_recommendations, applies_to)
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.benchmarking.records import own_tasks, retire_stale_runs, write_references
-from metaknow.benchmarking.report import CHECKPOINTS, summarise, write_outputs
+from metaknow.benchmarking.report import CHECKPOINTS, load_runs, summarise, write_outputs
 from metaknow.exceptions import MetaknowError
 
 HELP = "Leave-one-dataset-out benchmark of warm-started tuning against cold tuners and peers."
@@ -109,10 +109,11 @@ def run(args: argparse.Namespace) -> int:
         corpus = Path(args.corpus) if args.corpus else _default_corpus()
         run_all(corpus, _names(args.datasets), _names(args.spaces), methods, args.seeds,
                 args.budget, args.repository, args.n_splits, args.max_rows, args.time_limit, out)
-    table = summarise(out / "runs", CHECKPOINTS)
+    long = load_runs(out / "runs")
+    table = summarise(long, CHECKPOINTS)
     if table.empty:
         raise MetaknowError(f"no finished runs under {out / 'runs'}")
-    print(write_outputs(table, out))
+    print(write_outputs(table, out, long))
     return 0
 
 
