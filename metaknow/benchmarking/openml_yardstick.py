@@ -69,7 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-rows", type=int, default=None,
                         help="only datasets with at most this many rows (smoke runs)")
     parser.add_argument("--max-tasks", type=int, default=None, help="only the first N matches")
-    parser.add_argument("--out", default="results/openml_yardstick", help="output folder")
+    parser.add_argument("--out", default="benchmarks/results/openml_yardstick",
+                        help="output folder (default: benchmarks/results/openml_yardstick)")
 
 
 def run(args: argparse.Namespace) -> int:
