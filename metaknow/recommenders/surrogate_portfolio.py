@@ -208,5 +208,21 @@ class SurrogatePortfolio(NearestTasks):
                 continue
             mean, std = column_stats(P[used, j:j + 1], w[used], self.prior_std_)
             ev = [(nb.task_id, nb.distance) for nb, r in zip(neigh, rows) if P[r, j] >= 0.9]
-            out.append(self._candidate(c, mean[0], std[0], ev, note))
+            origin = self._origin(c, d, excluded)
+            ev += [o[:2] for o in origin if o[0] not in {t for t, _ in ev}]
+            where = "; ".join(f"run on {t} ({p:.0%} of its runs score lower)" for t, _, p in origin)
+            out.append(self._candidate(c, mean[0], std[0], ev, f"{note}; {where}" if where else note))
         return out
+
+    def _origin(self, col: int, d: np.ndarray, excluded: frozenset[str],
+                most: int = 3) -> list[tuple[str, float, float]]:
+        """``(task, distance, percentile)`` of the prior tasks that actually evaluated ``col``.
+
+        Provenance for sparse repositories (an OpenML run's configuration comes from one
+        task); empty when more than ``most`` tasks evaluated it (a shared design).
+        """
+        rows = [r for r in np.flatnonzero(~np.isnan(self.percentiles_[:, col]))
+                if self.tasks_[r] not in excluded]
+        if len(rows) > most:
+            return []
+        return [(self.tasks_[r], float(d[r]), float(self.percentiles_[r, col])) for r in rows]

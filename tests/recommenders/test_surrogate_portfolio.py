@@ -69,10 +69,30 @@ def test_nearest_tasks_adjust_the_global_choice():
     rec = SurrogatePortfolio(global_weight=0.0, n_neighbors=2, n_trees=20).fit(view)
     cands = rec.recommend(pd.Series({"f": 10.0, "g": 0.5}), 3)
     assert cands[0].params["bootstrap"] is False  # the two nearest tasks (f = 10) prefer it
-    assert {t for t, _ in cands[0].evidence} <= {"t3", "t4"}
+    origin = cands[0].config_id.split("-")[0]  # its provenance joins the neighbours
+    assert {t for t, _ in cands[0].evidence} <= {"t3", "t4", origin}
     # the greedy best-of picks: the second one serves what the first does not (none left
     # among the neighbours), so it stays a no-bootstrap configuration with small leaves
     assert all(c.params["min_samples_leaf"] <= 8 for c in cands[:2])
+
+
+def test_each_candidate_names_the_task_it_was_run_on():
+    """Provenance on a sparse view: the prior task that evaluated the configuration."""
+    view = sparse_view([True, True, False, False, True], per_task=25)
+    rec = SurrogatePortfolio(n_trees=10).fit(view)
+    mf = pd.Series({"f": 0.0, "g": 1.0})
+    pct = within_task_percentiles(view.performance.to_numpy())
+    for cand in rec.recommend(mf, 4, exclude_tasks=["t0"]):
+        origin = cand.config_id.split("-")[0]  # sparse_view names configurations by task
+        assert origin != "t0"  # an excluded task is no one's provenance
+        row, col = view.performance.index.get_loc(origin), list(view.configurations).index(cand.config_id)
+        assert origin in dict(cand.evidence)
+        assert f"run on {origin} ({pct[row, col]:.0%} of its runs score lower)" in cand.rationale
+    # on a shared design (every configuration on every task) no task is an origin
+    dense = RepositoryView(view.performance.fillna(0.5), view.metafeatures, view.configurations,
+                           "accuracy", view.tasks)
+    assert all("run on" not in c.rationale
+               for c in SurrogatePortfolio(n_trees=5).fit(dense).recommend(mf, 3))
 
 
 def test_candidate_pool_is_each_tasks_best():
