@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from metaknow.evaluation import Protocol
 from metaknow.exceptions import RepositoryError
@@ -21,6 +21,9 @@ from metaknow.spaces import space_names
 from repository import export
 from repository.builders.local import LocalBuilder, collect_datasets
 from repository.store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BUNDLED_DIR", "PROTOCOL", "N_CONFIGS", "DESIGN_SEED", "build_order",
            "build_bundled", "compute_metafeatures"]
@@ -134,7 +137,7 @@ def cost_table(folder: str | Path = BUNDLED_DIR) -> "pd.DataFrame":
 
     Sums fit + predict seconds of every fold of a pair (64 configurations x 3 folds);
     timeouts count their full limit. Columns: pairs done, median / mean / max seconds per
-    pair, total CPU hours so far, and the estimate for the full corpus.
+    pair, and total CPU hours so far.
     """
     import csv as _csv
     import gzip
