@@ -26,9 +26,9 @@ class IngestWriter:
     ``counts`` holds the records written per kind.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, provenance: int | None = None) -> None:
         self.conn = conn
-        self.provenance: int | None = None
+        self.provenance = provenance
         self.task_ids: dict[tuple[str, str], int] = {}
         self.space_ids: dict[tuple[str, str], int] = {}
         self.config_ids: dict[tuple[int, str], int] = {}

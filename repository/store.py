@@ -195,9 +195,8 @@ class Store:
             Counts of records written per kind.
         """
         self._writable()
-        writer = IngestWriter(self._conn)
         with self._transaction("ingest failed, nothing written"):
-            writer.provenance = self._provenance_id(provenance)
+            writer = IngestWriter(self._conn, self._provenance_id(provenance))
             for rec in records:
                 writer.write(rec)
             writer.flush()
