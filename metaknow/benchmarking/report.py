@@ -128,15 +128,14 @@ def _goals(table: pd.DataFrame) -> list[str]:
     return lines
 
 
-def reference_scores(runs: Path, space: str, long: pd.DataFrame | None = None) -> pd.DataFrame:
+def reference_scores(references: pd.DataFrame, long: pd.DataFrame, space: str) -> pd.DataFrame:
     """Design best/median per dataset of ``space``, normalised like the runs (dataset x reference).
 
-    ``long`` is the runs as :func:`load_runs` read them (read here when not given). Values
-    above 1 mean the repository's design holds a configuration better than any method found.
+    ``references`` as :func:`~metaknow.benchmarking.records.load_references` and ``long``
+    as :func:`load_runs` read them. Values above 1 mean the repository's design holds a
+    configuration better than any method found.
     """
-    refs = load_references(runs)
-    refs = refs[refs["space"] == space]
-    long = load_runs(runs) if long is None else long
+    refs = references[references["space"] == space]
     long = long[long["space"] == space]
     if refs.empty or long.empty:
         return pd.DataFrame()
@@ -152,7 +151,6 @@ def reference_scores(runs: Path, space: str, long: pd.DataFrame | None = None) -
 def _reference_lines(refs: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     if refs.empty or "design-best" not in refs:
         return []
-    refs = refs.loc[refs.index.intersection(table["dataset"].unique())]
     per = table.groupby(["method", "n", "dataset"])["normalised"].mean()
     line = (f"- Reference, seen by no method: the best of the repository's design on the "
             f"held-out dataset itself, same protocol (a perfect zero-shot pick from the "
@@ -177,8 +175,11 @@ def write_outputs(table: pd.DataFrame, out: Path, long: pd.DataFrame | None = No
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "results.csv", index=False, float_format="%.6g")
     long = load_runs(out / "runs") if long is None else long
-    refs = {str(space): reference_scores(out / "runs", str(space), long)
-            for space in table["space"].unique()}
+    references = load_references(out / "runs")
+    refs = {}  # per space: the references of the datasets the table shows
+    for space, sub in table.groupby("space"):
+        scores = reference_scores(references, long, str(space))
+        refs[str(space)] = scores.loc[scores.index.intersection(sub["dataset"].unique())]
     parts = []
     partial = incomplete_datasets(long)
     for space, sub in table.groupby("space"):
@@ -227,7 +228,6 @@ def _plot(long: pd.DataFrame, references: dict[str, pd.DataFrame], table: pd.Dat
             ax.plot(grid, np.mean(curves, axis=0), style, label=method)
         refs = references[str(space)]
         if "design-best" in refs:
-            refs = refs.loc[refs.index.intersection(shown)]
             ax.axhline(refs["design-best"].mean(), color="grey", lw=0.8, ls=":",
                        label="design best (reference)")
         ax.set_xscale("log")
