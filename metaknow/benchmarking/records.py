@@ -6,6 +6,9 @@
   no method sees): the best and the median of the repository's design, measured with the
   same protocol as every run — the best is where a perfect zero-shot pick from the design
   would start.
+* ``lookup.csv``: seconds metaknow spent before its first evaluation on this dataset
+  (meta-feature extraction and recommendation), measured once when the recommendations
+  were made. The report charges it to every run that starts from the recommendations.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from typing import Any, Callable
 
 import pandas as pd
 
-__all__ = ["RECOMMENDATIONS", "REFERENCES", "own_tasks", "retire_stale_runs", "write_references",
-           "load_references"]
+__all__ = ["RECOMMENDATIONS", "REFERENCES", "LOOKUP", "own_tasks", "retire_stale_runs",
+           "write_references", "load_references", "record_lookup", "load_lookups"]
 
 RECOMMENDATIONS = "recommendations.csv"
 REFERENCES = "references.csv"
+LOOKUP = "lookup.csv"
 
 
 def own_tasks(view: Any, name: str) -> list[str]:
@@ -73,6 +77,26 @@ def load_references(runs: Path) -> pd.DataFrame:
         frames.append(frame)
     columns = ["space", "dataset", "reference", "score", "configurations", "metric"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def record_lookup(run_dir: Path, seconds: float, replace: bool = False) -> None:
+    """Record the seconds meta-features and recommendations took, unless already recorded.
+
+    ``replace=True`` (the recommendations changed and the warm runs are redone) records the
+    new measurement instead of keeping the one the old runs were charged with.
+    """
+    path = run_dir / LOOKUP
+    if path.exists() and not replace:
+        return
+    _write_if_changed(path, pd.DataFrame({"seconds": [float(seconds)]}))
+
+
+def load_lookups(runs: Path) -> pd.DataFrame:
+    """Every ``lookup.csv`` under ``runs`` as one frame (space, dataset, seconds)."""
+    rows = [{"space": path.parent.parent.name, "dataset": path.parent.name,
+             "seconds": float(pd.read_csv(path)["seconds"].iloc[0])}
+            for path in sorted(Path(runs).glob(f"*/*/{LOOKUP}"))]
+    return pd.DataFrame(rows, columns=["space", "dataset", "seconds"])
 
 
 def _write_if_changed(path: Path, frame: pd.DataFrame) -> None:

@@ -3,7 +3,9 @@
 Input: one CSV per run at ``runs/<space>/<dataset>/<method>__seed<k>.csv`` with columns
 ``n, score, best_so_far, elapsed``. A run shorter than a checkpoint (a single-configuration
 method) keeps its last value. Per (space, dataset), 0 is the worst score any method saw
-and 1 the best.
+and 1 the best. A run that starts from metaknow's recommendations is charged the seconds
+its dataset's meta-features and recommendations took (``lookup.csv``), so wall times
+compare what a user waits for.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metaknow.benchmarking.records import load_references
+from metaknow.benchmarking.methods import uses_recommendations
+from metaknow.benchmarking.records import load_lookups, load_references
 
 __all__ = ["CHECKPOINTS", "load_runs", "summarise", "write_outputs", "markdown_table",
            "reference_scores", "incomplete_datasets"]
@@ -23,7 +26,11 @@ COLD = ("metaknow-cold", "random", "optuna-tpe", "smac3")
 
 
 def load_runs(runs: Path) -> pd.DataFrame:
-    """All run files as one long frame (space, dataset, method, seed, n, score, ...)."""
+    """All run files as one long frame (space, dataset, method, seed, n, score, ...).
+
+    ``elapsed`` of a run that starts from the recommendations includes its dataset's
+    recorded lookup seconds (column ``lookup``, 0 where none is recorded or charged).
+    """
     frames = []
     for path in sorted(Path(runs).glob("*/*/*__seed*.csv")):
         method, seed = path.stem.rsplit("__seed", 1)
@@ -33,7 +40,15 @@ def load_runs(runs: Path) -> pd.DataFrame:
         frame["space"], frame["dataset"] = path.parent.parent.name, path.parent.name
         frame["method"], frame["seed"] = method, int(seed)
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not frames:
+        return pd.DataFrame()
+    long = pd.concat(frames, ignore_index=True)
+    lookups = load_lookups(runs).set_index(["space", "dataset"])["seconds"]
+    keys = pd.MultiIndex.from_arrays([long["space"], long["dataset"]])
+    charged = long["method"].map(uses_recommendations).to_numpy(dtype=bool)
+    long["lookup"] = np.where(charged, lookups.reindex(keys).fillna(0.0).to_numpy(), 0.0)
+    long["elapsed"] = long["elapsed"] + long["lookup"]
+    return long
 
 
 def incomplete_datasets(long: pd.DataFrame) -> dict[str, list[str]]:
@@ -75,7 +90,8 @@ def summarise(runs: Path | pd.DataFrame,
             norm = 1.0 if hi <= lo else (best - lo) / (hi - lo)
             rows.append({"space": space, "dataset": dataset, "method": method, "seed": seed,
                          "n": n, "evaluations": int(last["n"]), "best_so_far": best,
-                         "normalised": norm, "elapsed": float(last["elapsed"])})
+                         "normalised": norm, "elapsed": float(last["elapsed"]),
+                         "lookup": float(last.get("lookup", 0.0))})
     table = pd.DataFrame(rows)
     table["rank"] = table.groupby(["space", "dataset", "seed", "n"])["best_so_far"].rank(
         ascending=False, method="average")
@@ -92,7 +108,8 @@ def _space_table(table: pd.DataFrame) -> pd.DataFrame:
     for n in sorted(table["n"].unique()):
         out[f"rank@{n}"] = wide[("rank", n)].map("{:.2f}".format)
     last = max(table["n"].unique())
-    out[f"time@{last} (s)"] = wide[("elapsed", last)].map("{:.1f}".format)
+    for n in sorted({min(10, last), last}):
+        out[f"time@{n} (s)"] = wide[("elapsed", n)].map("{:.1f}".format)
     return out.sort_values(f"score@{last}", ascending=False)
 
 
@@ -119,6 +136,7 @@ def _goals(table: pd.DataFrame) -> list[str]:
             lines.append(f"- metaknow-warm10 after 10 evaluations ({warm[both].mean():.3f}) "
                          f"{verdict} {cold} after {last} ({other[both].mean():.3f}); it is at least "
                          f"as good on {int((warm[both] >= other[both]).sum())}/{len(both)} datasets")
+        lines.extend(_time_line(table, last))
         if "flaml-zeroshot" in methods:
             flaml = per.loc[("flaml-zeroshot", last)]
             both = warm.index.intersection(flaml.index)
@@ -126,6 +144,19 @@ def _goals(table: pd.DataFrame) -> list[str]:
             lines.append(f"- metaknow-warm10 after 10 evaluations beats FLAML's zero-shot "
                          f"configuration on {wins}/{len(both)} datasets")
     return lines
+
+
+def _time_line(table: pd.DataFrame, last: int) -> list[str]:
+    """Wall time of warm 10 after 10 against cold metaknow after ``last``."""
+    secs = table.groupby(["method", "n"])["elapsed"].mean()
+    if ("metaknow-warm10", 10) not in secs.index or ("metaknow-cold", last) not in secs.index:
+        return []
+    warm = table[(table["method"] == "metaknow-warm10") & (table["n"] == 10)]
+    lookup = (f", of which {warm['lookup'].mean():.1f} s meta-features and recommendations"
+              if "lookup" in warm and warm["lookup"].gt(0).any() else "")
+    return [f"- Wall time: metaknow-warm10's first 10 evaluations take "
+            f"{secs[('metaknow-warm10', 10)]:.1f} s on average{lookup}; metaknow-cold's "
+            f"{last} take {secs[('metaknow-cold', last)]:.1f} s"]
 
 
 def reference_scores(references: pd.DataFrame, long: pd.DataFrame, space: str) -> pd.DataFrame:
@@ -189,7 +220,8 @@ def write_outputs(table: pd.DataFrame, out: Path, long: pd.DataFrame | None = No
             parts.append(f"Left out until all their runs exist: {', '.join(partial[str(space)])}.\n")
         parts.append("Mean normalised best score (per dataset: 0 = worst configuration any "
                      "method saw, 1 = best) and mean rank after n evaluations; mean wall "
-                     "time of a whole run.\n")
+                     "time after n evaluations (runs started from metaknow's recommendations "
+                     "include the meta-features and the recommendation).\n")
         parts.append(markdown_table(_space_table(sub)))
         parts.append("")
         parts.extend(_goals(sub))

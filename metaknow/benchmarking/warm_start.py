@@ -24,7 +24,8 @@ import pandas as pd
 from metaknow.benchmarking.methods import (METHODS, SINGLE_CONFIGURATION, MethodContext, run_method,
                                            uses_recommendations, applies_to)
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
-from metaknow.benchmarking.records import own_tasks, retire_stale_runs, write_references
+from metaknow.benchmarking.records import (own_tasks, record_lookup, retire_stale_runs,
+                                           write_references)
 from metaknow.benchmarking.report import CHECKPOINTS, load_runs, summarise, write_outputs
 from metaknow.exceptions import MetaknowError
 
@@ -166,10 +167,14 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
             recs, prior = [], None
             if any(uses_recommendations(m) for m in methods):
                 space = get_space(space_name, dataset().task)
+                t0 = time.perf_counter()
                 recs, prior = _recommendations(dataset(), space_name, view)
-                for path in retire_stale_runs(run_dir, [config_hash(space.validate(c))
-                                                        for c in recs], uses_recommendations):
+                lookup = time.perf_counter() - t0
+                retired = retire_stale_runs(run_dir, [config_hash(space.validate(c)) for c in recs],
+                                            uses_recommendations)
+                for path in retired:
                     print(f"{name}: recommendations changed, redoing {path.name}", flush=True)
+                record_lookup(run_dir, lookup, replace=bool(retired))
             pending = [(m, seed) for m in methods if applies_to(m, space_name)
                        for seed in range(n_seeds)
                        if not _run_done(_run_file(out, space_name, name, m, seed), m, budget)]

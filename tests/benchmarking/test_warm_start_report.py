@@ -73,3 +73,32 @@ def test_reference_line_uses_the_held_out_datasets_stored_scores(tmp_path: Path)
     text = write_outputs(summarise(tmp_path / "runs", (1, 10)), tmp_path)
     assert "scores 0.750 on average over 1 datasets; the design's median configuration 0.250" in text
     assert "metaknow-warm10 after 10 evaluations reaches it on 1/1" in text
+
+
+def test_warm_runs_are_charged_the_recorded_lookup_time(tmp_path: Path) -> None:
+    # elapsed is 1, 2, ... seconds per evaluation; the lookup took 7.5 s
+    _run(tmp_path, "lightgbm", "d", "metaknow-warm10", 0, [0.5] * 9 + [0.9] + [0.9] * 40)
+    _run(tmp_path, "lightgbm", "d", "optuna-tpe-warm", 0, [0.5] * 50)
+    _run(tmp_path, "lightgbm", "d", "metaknow-cold", 0, [0.6] * 50)
+    pd.DataFrame({"seconds": [7.5]}).to_csv(tmp_path / "runs" / "lightgbm" / "d" / "lookup.csv",
+                                            index=False)
+    table = summarise(tmp_path / "runs", (1, 10, 50)).set_index(["method", "n"])
+    assert table.loc[("metaknow-warm10", 1), "elapsed"] == pytest.approx(8.5)
+    assert table.loc[("optuna-tpe-warm", 50), "elapsed"] == pytest.approx(57.5)
+    assert table.loc[("metaknow-cold", 50), "elapsed"] == pytest.approx(50.0)  # not charged
+    text = write_outputs(summarise(tmp_path / "runs", (1, 10, 50)), tmp_path)
+    assert "| time@10 (s) | time@50 (s) |" in text
+    assert ("metaknow-warm10's first 10 evaluations take 17.5 s on average, of which 7.5 s "
+            "meta-features and recommendations; metaknow-cold's 50 take 50.0 s") in text
+
+
+def test_record_lookup_keeps_the_first_measurement_unless_replaced(tmp_path: Path) -> None:
+    from metaknow.benchmarking.records import load_lookups, record_lookup
+
+    run_dir = tmp_path / "runs" / "lightgbm" / "d"
+    record_lookup(run_dir, 3.0)
+    record_lookup(run_dir, 9.0)
+    assert load_lookups(tmp_path / "runs")["seconds"].tolist() == [3.0]
+    record_lookup(run_dir, 9.0, replace=True)
+    assert load_lookups(tmp_path / "runs").to_dict("records") == [
+        {"space": "lightgbm", "dataset": "d", "seconds": 9.0}]

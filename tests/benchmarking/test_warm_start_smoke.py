@@ -86,6 +86,18 @@ def test_recommendations_are_recorded(finished: Path) -> None:
         assert warm == record["config_id"].tolist()[:BUDGET]
 
 
+def test_lookup_time_is_recorded_and_charged_to_warm_runs(finished: Path) -> None:
+    results = pd.read_csv(finished / "results.csv").set_index(["dataset", "method", "n"])
+    for dataset in DATASETS:
+        lookup = pd.read_csv(finished / "runs" / "lightgbm" / dataset / "lookup.csv")["seconds"]
+        assert len(lookup) == 1 and lookup.iloc[0] > 0
+        raw = _run(finished, dataset, "metaknow-warm5")["elapsed"].iloc[0]
+        assert results.loc[(dataset, "metaknow-warm5", 1), "elapsed"] == pytest.approx(
+            raw + lookup.iloc[0], rel=1e-4)
+        cold = _run(finished, dataset, "metaknow-cold")["elapsed"].iloc[0]
+        assert results.loc[(dataset, "metaknow-cold", 1), "elapsed"] == pytest.approx(cold, rel=1e-4)
+
+
 def test_references_are_the_held_out_datasets_stored_scores(finished: Path) -> None:
     """The design's best and median on the held-out dataset, measured with the benchmark's
     own protocol: the library default (one of the design) scores what the repository holds."""
