@@ -32,8 +32,8 @@ class IngestWriter:
         self.task_ids: dict[tuple[str, str], int] = {}
         self.space_ids: dict[tuple[str, str], int] = {}
         self.config_ids: dict[tuple[int, str], int] = {}
-        self.rows: list[tuple[Any, ...]] = []
-        self.metric_rows: list[tuple[Any, ...]] = []
+        # pending evaluations by (task, configuration, fold, repeat): the last record wins
+        self.pending: dict[tuple[int, int, int, int], tuple[tuple[Any, ...], dict[str, float | None]]] = {}
         self.counts = {"tasks": 0, "metafeatures": 0, "spaces": 0, "evaluations": 0}
 
     def write(self, rec: Any) -> None:
@@ -128,28 +128,34 @@ class IngestWriter:
         cid = self.config_ids[ck]
         if r.status not in ("ok", "crash", "timeout", "memout"):
             raise RepositoryError(f"evaluation status must be ok/crash/timeout/memout, got {r.status!r}")
-        self.rows.append((tid, cid, int(r.fold), int(r.repeat), r.status, _real(r.fit_time),
-                          _real(r.predict_time), r.error, self.provenance))
-        for name, value in r.metrics.items():
-            self.metric_rows.append((tid, cid, int(r.fold), int(r.repeat), str(name), _real(value)))
-        if len(self.rows) >= _BATCH:
+        key = (tid, cid, int(r.fold), int(r.repeat))
+        row = (r.status, _real(r.fit_time), _real(r.predict_time), r.error, self.provenance)
+        self.pending[key] = (row, {str(name): _real(value) for name, value in r.metrics.items()})
+        if len(self.pending) >= _BATCH:
             self.flush()
 
     def flush(self) -> None:
-        if self.rows:
-            self.conn.executemany(
-                "INSERT INTO evaluations(task_id, configuration_id, fold, repeat, status, fit_time, "
-                "predict_time, error, provenance_id) VALUES (?,?,?,?,?,?,?,?,?) "
-                "ON CONFLICT(task_id, configuration_id, fold, repeat) DO UPDATE SET "
-                "status=excluded.status, fit_time=excluded.fit_time, "
-                "predict_time=excluded.predict_time, error=excluded.error, "
-                "provenance_id=excluded.provenance_id", self.rows)
-        if self.metric_rows:
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO evaluation_metrics(evaluation_id, metric, value) VALUES ("
-                "(SELECT id FROM evaluations WHERE task_id = ? AND configuration_id = ? AND fold = ? "
-                "AND repeat = ?), ?, ?)", self.metric_rows)
-        self.rows, self.metric_rows = [], []
+        """Write the pending evaluations. A stored evaluation with the same (task,
+        configuration, fold, repeat) is replaced whole: status, times and its set of
+        metrics (a metric the new record lacks is removed, not left over)."""
+        if not self.pending:
+            return
+        keys = list(self.pending)
+        self.conn.executemany(
+            "INSERT INTO evaluations(task_id, configuration_id, fold, repeat, status, fit_time, "
+            "predict_time, error, provenance_id) VALUES (?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(task_id, configuration_id, fold, repeat) DO UPDATE SET "
+            "status=excluded.status, fit_time=excluded.fit_time, "
+            "predict_time=excluded.predict_time, error=excluded.error, "
+            "provenance_id=excluded.provenance_id",
+            [key + self.pending[key][0] for key in keys])
+        find = ("(SELECT id FROM evaluations WHERE task_id = ? AND configuration_id = ? "
+                "AND fold = ? AND repeat = ?)")
+        self.conn.executemany(f"DELETE FROM evaluation_metrics WHERE evaluation_id = {find}", keys)
+        self.conn.executemany(
+            f"INSERT INTO evaluation_metrics(evaluation_id, metric, value) VALUES ({find}, ?, ?)",
+            [key + item for key in keys for item in self.pending[key][1].items()])
+        self.pending = {}
 
 
 def _registered_space(key: str, version: str) -> dict[str, Any]:

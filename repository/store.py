@@ -551,6 +551,11 @@ class Store:
                                ).fetchone()[0]
         if n:
             problems.append(f"{n} successful evaluation(s) have no metric values")
+        n = self._conn.execute("SELECT count(*) FROM evaluations e WHERE e.status != 'ok' AND EXISTS "
+                               "(SELECT 1 FROM evaluation_metrics m WHERE m.evaluation_id = e.id)"
+                               ).fetchone()[0]
+        if n:
+            problems.append(f"{n} failed evaluation(s) carry metric values")
         dead = self._conn.execute(
             "SELECT t.name FROM tasks t WHERE EXISTS (SELECT 1 FROM evaluations e WHERE e.task_id = t.id) "
             "AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.task_id = t.id AND e.status = 'ok')"

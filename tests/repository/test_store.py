@@ -133,6 +133,20 @@ def test_verify_reports_invalid_configurations(tmp_path: Path) -> None:
         assert any("1 configuration(s) invalid" in p for p in problems)
 
 
+def test_verify_reports_metrics_on_failed_evaluations(tmp_path: Path) -> None:
+    """A failed evaluation with metric values (what a replaced record could once leave
+    behind) is reported; re-ingesting the failure through the store repairs it."""
+    with Store.create(tmp_path / "r.sqlite") as store:
+        store.ingest(_records("t1", fail_second=True))
+        store._conn.execute(
+            "INSERT INTO evaluation_metrics(evaluation_id, metric, value) SELECT id, 'roc_auc', 0.5 "
+            "FROM evaluations WHERE status = 'crash'")
+        store._conn.commit()
+        assert store.verify() == ["1 failed evaluation(s) carry metric values"]
+        store.ingest(_records("t1", fail_second=True))
+        assert store.verify() == []
+
+
 def test_reader_sees_only_whole_transactions_during_a_write(tmp_path: Path) -> None:
     """A writer process ingests 12 batches of 400 evaluations; a reader polling meanwhile
     always sees a whole number of batches and is never blocked."""
