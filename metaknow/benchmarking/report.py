@@ -136,13 +136,13 @@ def _goals(table: pd.DataFrame) -> list[str]:
             lines.append(f"- metaknow-warm10 after 10 evaluations ({warm[both].mean():.3f}) "
                          f"{verdict} {cold} after {last} ({other[both].mean():.3f}); it is at least "
                          f"as good on {int((warm[both] >= other[both]).sum())}/{len(both)} datasets")
-        lines.extend(_time_line(table, last))
         if "flaml-zeroshot" in methods:
             flaml = per.loc[("flaml-zeroshot", last)]
             both = warm.index.intersection(flaml.index)
             wins = int((warm[both] > flaml[both]).sum())
             lines.append(f"- metaknow-warm10 after 10 evaluations beats FLAML's zero-shot "
                          f"configuration on {wins}/{len(both)} datasets")
+        lines.extend(_time_line(table, last))
     return lines
 
 
