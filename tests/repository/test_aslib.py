@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -15,9 +14,120 @@ from metaknow.space import SearchSpace
 from repository.records import EvaluationRecord, MetaFeatureRecord, SpaceRecord, TaskRecord
 from repository.sources.aslib import ASlibScenario
 
-TINY = Path(__file__).resolve().parent / "fixtures" / "aslib" / "TINY-2024"
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 WEKA = SHARED / "data" / "aslib" / "OPENML-WEKA-2017"
+
+#: A 3 instances x 3 algorithms scenario, hand-written for these tests, with a timeout,
+#: a crash without a value, a repeated run and a failed feature run. It is written
+#: into a temporary folder by the ``tiny`` fixture (the file names are the format's).
+TINY_FILES = {
+    "description.txt": """\
+scenario_id: TINY-2024
+performance_measures:
+- predictive_accuracy
+maximize:
+- true
+performance_type:
+- solution_quality
+algorithm_cutoff_time: 0
+algorithm_cutoff_memory: '?'
+features_cutoff_time: '?'
+features_cutoff_memory: '?'
+algorithms_deterministic:
+- weka.J48
+- weka.NaiveBayes
+- weka.RandomForest
+algorithms_stochastic: ''
+features_deterministic:
+- NumberOfInstances
+- NumberOfFeatures
+- NumberOfClasses
+- ClassEntropy
+features_stochastic: ''
+number_of_feature_steps: 1
+default_steps:
+- ALL
+feature_steps:
+  ALL:
+    provides:
+    - NumberOfInstances
+    - NumberOfFeatures
+    - NumberOfClasses
+    - ClassEntropy
+""",
+    "feature_values.arff": """\
+@RELATION FEATURES_TINY-2024
+
+@ATTRIBUTE instance_id STRING
+@ATTRIBUTE repetition NUMERIC
+@ATTRIBUTE NumberOfInstances NUMERIC
+@ATTRIBUTE NumberOfFeatures NUMERIC
+@ATTRIBUTE NumberOfClasses NUMERIC
+@ATTRIBUTE ClassEntropy NUMERIC
+
+@DATA
+inst_a,1,150,5,3,1.584962500721156
+inst_b,1,768,9,2,0.9331343166407831
+inst_c,1,1000,21,2,?
+""",
+    "feature_runstatus.arff": """\
+@RELATION FEATURES_RUNSTATUS_TINY-2024
+
+@ATTRIBUTE instance_id STRING
+@ATTRIBUTE repetition NUMERIC
+@ATTRIBUTE ALL {ok, timeout, memout, not_applicable, crash, other}
+
+@DATA
+inst_a,1,ok
+inst_b,1,ok
+inst_c,1,crash
+""",
+    "algorithm_runs.arff": """\
+% Hand-written for metaknow's tests: 3 instances x 3 algorithms, one timeout,
+% one crash without a value, and a second repetition of one run.
+@RELATION ALGORITHM_RUNS_TINY-2024
+
+@ATTRIBUTE instance_id STRING
+@ATTRIBUTE repetition NUMERIC
+@ATTRIBUTE algorithm STRING
+@ATTRIBUTE predictive_accuracy NUMERIC
+@ATTRIBUTE runstatus {ok, timeout, memout, not_applicable, crash, other}
+
+@DATA
+inst_a,1,weka.J48,0.81,ok
+inst_a,1,weka.NaiveBayes,0.77,ok
+inst_a,1,weka.RandomForest,0.86,ok
+inst_a,2,weka.RandomForest,0.85,ok
+inst_b,1,weka.J48,0.64,ok
+inst_b,1,weka.NaiveBayes,0.70,ok
+inst_b,1,weka.RandomForest,?,timeout
+inst_c,1,weka.J48,0.91,ok
+inst_c,1,weka.NaiveBayes,?,crash
+inst_c,1,weka.RandomForest,0.95,ok
+""",
+    "cv.arff": """\
+@RELATION CV_TINY-2024
+
+@ATTRIBUTE instance_id STRING
+@ATTRIBUTE repetition NUMERIC
+@ATTRIBUTE fold NUMERIC
+
+@DATA
+inst_a,1,1
+inst_b,1,2
+inst_c,1,1
+""",
+}
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """The TINY-2024 scenario in a fresh folder."""
+    folder = tmp_path / "TINY-2024"
+    folder.mkdir()
+    for name, text in TINY_FILES.items():
+        (folder / name).write_text(text)
+    return folder
 
 
 def _by_type(records: list) -> dict[type, list]:
@@ -27,8 +137,8 @@ def _by_type(records: list) -> dict[type, list]:
     return out
 
 
-def test_tiny_scenario_imports_tasks_features_space_and_every_run():
-    groups = _by_type(list(ASlibScenario(TINY).records()))
+def test_tiny_scenario_imports_tasks_features_space_and_every_run(tiny):
+    groups = _by_type(list(ASlibScenario(tiny).records()))
     (space_rec,) = groups[SpaceRecord]
     space = SearchSpace.from_dict(dict(space_rec.definition))
     assert space_rec.key == "aslib_tiny_2024/classification"
@@ -54,15 +164,14 @@ def test_tiny_scenario_imports_tasks_features_space_and_every_run():
         assert space.is_valid(e.config)
 
 
-def test_missing_file_and_missing_column_are_named(tmp_path):
+def test_missing_file_and_missing_column_are_named(tmp_path, tiny):
     with pytest.raises(RepositoryError, match="not an ASlib scenario folder"):
         ASlibScenario(tmp_path / "nowhere")
-    copy = tmp_path / "TINY"
-    shutil.copytree(TINY, copy)
+    copy = tiny
     (copy / "feature_values.arff").unlink()
     with pytest.raises(RepositoryError, match="lacks feature_values.arff"):
         ASlibScenario(copy)
-    shutil.copy(TINY / "feature_values.arff", copy)
+    (copy / "feature_values.arff").write_text(TINY_FILES["feature_values.arff"])
     runs = (copy / "algorithm_runs.arff").read_text().replace("predictive_accuracy", "acc")
     (copy / "algorithm_runs.arff").write_text(runs)
     with pytest.raises(RepositoryError, match="lacks columns predictive_accuracy"):
@@ -94,12 +203,12 @@ def test_openml_weka_2017_imports():
     assert not any(math.isinf(v) for v in mf.values.values())
 
 
-def test_cli_imports_a_scenario(tmp_path, capsys):
+def test_cli_imports_a_scenario(tmp_path, tiny, capsys):
     from cli import main
     from repository.store import Store
 
     store = tmp_path / "a.sqlite"
-    assert main(["repository", "import", "aslib", str(TINY), "--store", str(store)]) == 0
+    assert main(["repository", "import", "aslib", str(tiny), "--store", str(store)]) == 0
     assert "10 evaluations" in capsys.readouterr().out
     with Store.open(store) as s:
         view = s.view("aslib_tiny_2024", metric="accuracy")
