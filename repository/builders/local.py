@@ -10,7 +10,9 @@ finished unit is committed in its own transaction. A rerun asks the store what i
 and evaluates only the missing folds, so a build killed at any moment (even SIGKILL) and
 restarted loses nothing and duplicates nothing. Datasets that cannot be loaded are
 recorded in the store's ``skipped`` table with the reason, and the build goes on; failed
-fits are stored with status ``crash``/``timeout``/``memout`` and their reason.
+fits are stored with status ``crash``/``timeout``/``memout`` and their reason. A
+configuration that exceeds the time or memory limit on one fold of a task is not run on
+its later folds there (they are stored with the same status, "not run: ...").
 """
 
 from __future__ import annotations
@@ -349,13 +351,24 @@ def _evaluate_unit(algorithm: str, config: dict[str, Any], dataset: Dataset,
     """One configuration on some folds of one task (runs in a thread or on a dask worker).
 
     Fold and repeat numbers travel with the splits, so a subset of folds keeps its numbering.
+    Once a fold exceeds the time or memory limit, the configuration's later folds are not
+    run: they are stored with the same status and an error naming that fold (the folds
+    are the same size, so each would cost the limit again to learn the same thing).
     """
-    out = []
+    out: list[dict[str, Any]] = []
+    over: FoldResult | None = None
     for fold, train, test, rep in _with_repeats(splits):
+        if over is not None:
+            out.append(FoldResult(fold, rep, over.status, error=(
+                f"not run: fold {over.fold} (repeat {over.repeat}) of this configuration "
+                f"hit the {'time' if over.status == 'timeout' else 'memory'} limit")).to_dict())
+            continue
         r = evaluate(algorithm, config, dataset, [(fold, train, test)], seed=seed,
                      time_limit=time_limit, memory_limit_mb=memory_limit_mb)[0]
-        out.append(FoldResult(r.fold, rep, r.status, r.metrics, r.fit_time, r.predict_time,
-                              r.error).to_dict())
+        r = FoldResult(r.fold, rep, r.status, r.metrics, r.fit_time, r.predict_time, r.error)
+        if r.status in ("timeout", "memout"):
+            over = r
+        out.append(r.to_dict())
     return out
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from metaknow.evaluation import Protocol
 from repository import export
-from repository.builders.local import LocalBuilder, collect_datasets
+from repository.builders.local import DatasetEntry, LocalBuilder, collect_datasets
 from metaknow.space import config_hash
 from repository.store import Store
 
@@ -184,3 +184,33 @@ def test_collect_datasets_errors(tmp_path: Path) -> None:
     (tmp_path / "sub" / "a.csv").write_text("x,y\n1,2\n")
     with pytest.raises(RepositoryError, match="two datasets are named 'a'"):
         collect_datasets([tmp_path / "a.csv", tmp_path / "sub"])
+
+
+def test_a_fold_over_the_time_limit_ends_its_configuration(tmp_path: Path) -> None:
+    """A configuration whose first fold hits the time limit is not run on the later folds:
+    they are stored as timeouts that name the fold, without fit time; a fast configuration
+    on the same task runs every fold."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(4000, 20)), columns=[f"f{i}" for i in range(20)])
+    X["class"] = np.where(X["f0"] + rng.normal(size=4000) > 0, "a", "b")
+    X.to_csv(tmp_path / "wide.csv", index=False)
+    wide = [DatasetEntry("wide", tmp_path / "wide.csv", "classification", "class")]
+    store = Store.create(tmp_path / "t.sqlite")
+    slow = Protocol(n_splits=3, seed=0, time_limit=0.05)  # default LightGBM needs more CPU
+    LocalBuilder(store, slow, progress=False).build(wide, ["lightgbm"], 1)
+    ev = store.evaluations().sort_values("fold")
+    assert ev["fold"].tolist() == [0, 1, 2] and set(ev["status"]) == {"timeout"}
+    assert "time limit" in ev["error"].iloc[0] and not ev["error"].iloc[0].startswith("not run")
+    assert ev["error"].iloc[1:].tolist() == [
+        "not run: fold 0 (repeat 0) of this configuration hit the time limit"] * 2
+    assert (ev["fit_time"].iloc[1:] == 0).all()
+    # the stored timeouts make the pair complete: a resume runs nothing
+    again = LocalBuilder(store, slow, progress=False).build(wide, ["lightgbm"], 1)
+    assert again.evaluated == 0 and again.already_done == 3
+    # with room to run, the same configuration is evaluated on every fold
+    roomy = LocalBuilder(store, dataclasses.replace(slow, time_limit=120), progress=False,
+                         retry_failed=True)
+    roomy.build(wide, ["lightgbm"], 1)
+    assert store.evaluations()["status"].tolist() == ["ok"] * 3
