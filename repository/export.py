@@ -33,6 +33,7 @@ from typing import Any, Iterator
 import pandas as pd
 
 from metaknow.exceptions import RepositoryError
+from metaknow.space import config_hash
 from repository.records import EvaluationRecord, MetaFeatureRecord, SpaceRecord, TaskRecord
 from repository.store import Store
 
@@ -224,6 +225,9 @@ def read_export(folder: str | Path) -> Iterator[Any]:
     spaces: dict[str, dict[str, Any]] = {}
     for path in sorted((folder / "spaces").glob("*.json")):
         doc = json.loads(path.read_text())
+        for h, config in doc["configurations"].items():
+            if config_hash(config) != h:
+                raise RepositoryError(f"{path}: configuration {h} does not hash to its key")
         spaces[doc["definition"]["name"] + "/" + doc["definition"]["task"]] = doc
         yield SpaceRecord(doc["key"], str(doc["version"]), doc["definition"])
     tasks: dict[str, tuple[str, str]] = {}
@@ -261,11 +265,14 @@ def read_export(folder: str | Path) -> Iterator[Any]:
         reader = csv.DictReader(io.StringIO(gzip.decompress(path.read_bytes()).decode()))
         metrics = [c for c in (reader.fieldnames or []) if c not in _EVAL_FIXED and c != "error"]
         for row in reader:
+            h = row["config_hash"]
+            if h not in configs:
+                raise RepositoryError(f"{path}: configuration {h} is not in spaces/ ({key})")
             values = {m: float(row[m]) for m in metrics if row[m] != ""}
-            yield EvaluationRecord(task, source, key, row["space_version"], configs[row["config_hash"]],
+            yield EvaluationRecord(task, source, key, row["space_version"], configs[h],
                                    int(row["fold"]), int(row["repeat"]), values, row["status"],  # type: ignore[arg-type]
                                    _float(row["fit_time"]), _float(row["predict_time"]),
-                                   row["error"] or None)
+                                   row["error"] or None, config_hash=h)
 
 
 def materialise(folder: str | Path, path: str | Path) -> Store:

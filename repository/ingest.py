@@ -118,7 +118,7 @@ class IngestWriter:
     def evaluation(self, r: EvaluationRecord) -> None:
         tid = self.task_id(r.task_name, r.task_source)
         sid = self.space_id(r.space_key, r.space_version)
-        h = config_hash(r.config)
+        h = r.config_hash or config_hash(r.config)
         ck = (sid, h)
         if ck not in self.config_ids:
             self.conn.execute("INSERT OR IGNORE INTO configurations(space_id, hash, params) VALUES (?,?,?)",

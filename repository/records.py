@@ -68,7 +68,10 @@ class EvaluationRecord:
 
     ``metrics`` maps metric names (``accuracy``, ``balanced_accuracy``, ``roc_auc``,
     ``log_loss``, ``rmse``, ``r2``, ``predictive_accuracy``...) to values in their
-    natural orientation (losses are not negated here).
+    natural orientation (losses are not negated here). ``config_hash`` is
+    :func:`metaknow.space.config_hash` of ``config`` when the source has already
+    computed and checked it (an export's reader does, once per configuration); the
+    store computes it otherwise.
     """
 
     task_name: str
@@ -83,3 +86,4 @@ class EvaluationRecord:
     fit_time: float | None = None
     predict_time: float | None = None
     error: str | None = None
+    config_hash: str | None = None

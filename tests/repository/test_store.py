@@ -215,6 +215,37 @@ def test_cli_export_writes_the_compact_form(tmp_path: Path, capsys: pytest.Captu
     assert "name the datasets" in capsys.readouterr().err
 
 
+def test_a_tampered_export_is_refused_by_name(tmp_path: Path) -> None:
+    """Reading an export checks each stored configuration against its hash once, and every
+    evaluation row against the stored configurations: a mismatch is a one-line error."""
+    import gzip
+    import json
+    import shutil
+
+    from repository import export
+
+    with Store.create(tmp_path / "r.sqlite") as store:
+        store.ingest(_records("t1"))
+        export.export_store(store, tmp_path / "good")
+    space_file = tmp_path / "good" / "spaces" / "knn-classification.json"
+    pair_file = tmp_path / "good" / "evaluations" / "knn" / "t1.csv.gz"
+    assert len(list(export.read_export(tmp_path / "good"))) == 7  # space, task, mf, 4 evals
+
+    shutil.copytree(tmp_path / "good", tmp_path / "edited")
+    doc = json.loads(space_file.read_text())
+    doc["configurations"][config_hash(C2)]["n_neighbors"] = 11
+    (tmp_path / "edited" / "spaces" / space_file.name).write_text(json.dumps(doc))
+    with pytest.raises(RepositoryError, match=f"configuration {config_hash(C2)} does not hash to its key"):
+        list(export.read_export(tmp_path / "edited"))
+
+    shutil.copytree(tmp_path / "good", tmp_path / "stray")
+    text = gzip.decompress(pair_file.read_bytes()).decode().replace(config_hash(C2), "0123456789abcdef")
+    (tmp_path / "stray" / "evaluations" / "knn" / pair_file.name).write_bytes(gzip.compress(text.encode()))
+    with pytest.raises(RepositoryError, match=r"t1.csv.gz: configuration 0123456789abcdef is not in spaces/"):
+        export.materialise(tmp_path / "stray", tmp_path / "stray.sqlite")
+    assert not (tmp_path / "stray.sqlite").exists()
+
+
 def test_cli_build_rejects_unknown_space_without_creating_a_file(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "d.csv"
