@@ -56,3 +56,17 @@ def test_bundled_materialises_once_and_is_sane(tmp_path: Path, monkeypatch: pyte
         assert (perf[default] < perf.max(axis=1) - 1e-12).any(), key
         if key.endswith("/classification"):  # ROC AUC
             assert np.nanmax(perf.to_numpy()) <= 1.0 and np.nanmin(perf.to_numpy()) >= 0.0, key
+
+
+def test_every_bundled_space_covers_every_task_of_its_type() -> None:
+    # a space registered after the build has no spaces/*.json yet and is not checked
+    tasks = list(csv.DictReader((BUNDLED_DIR / "tasks.csv").open()))
+    skipped = {r["name"] for r in csv.DictReader((BUNDLED_DIR / "skipped.csv").open())}
+    assert not skipped & {t["name"] for t in tasks}
+    started = [p.stem.split("-") for p in (BUNDLED_DIR / "spaces").glob("*.json")]
+    assert len(started) >= 8
+    for algorithm, task_type in started:
+        wanted = {t["name"] for t in tasks if t["task_type"] == task_type}
+        folder = BUNDLED_DIR / "evaluations" / algorithm
+        have = {p.name[: -len(".csv.gz")] for p in folder.glob("*.csv.gz")}
+        assert wanted <= have, f"{algorithm}/{task_type}: missing {sorted(wanted - have)[:5]}"
