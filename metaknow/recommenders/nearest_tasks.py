@@ -82,7 +82,24 @@ class NearestTasks(Recommender):
         for i_, j in enumerate(order):
             col = self.normalised_[rows, j]
             ev = [(nb.task_id, nb.distance) for nb, v in zip(neigh, col) if v >= 0.9]
-            why = (f"best on nearest task {neigh[int(np.nanargmax(col))].name}"
-                   if len(ev) and np.nanmax(col) >= 0.999 else note)
+            if len(ev) and np.nanmax(col) >= 0.999:
+                why = f"best on nearest task {neigh[int(np.nanargmax(col))].name}"
+            else:
+                # picked for tasks beyond the neighbours (the portfolio share): say which
+                why = (self._best_elsewhere(j, weights, rows) if neigh and not ev else "") or note
             out.append(self._candidate(j, mean[i_], std[i_], ev, why))
         return out
+
+    def _best_elsewhere(self, j: int, weights: np.ndarray, neighbour_rows: list[int]) -> str:
+        """Why column ``j`` was picked when no neighbour supports it: the other prior tasks
+        in the objective on which it is the best configuration ("" when there are none)."""
+        others = np.flatnonzero(weights > 0)
+        others = others[~np.isin(others, neighbour_rows)]
+        best = [self.tasks_[i] for i in others if self.normalised_[i, j] >= 0.999]
+        if not best:
+            return ""
+        names = dict(zip(self.distance_.tasks_, self.distance_.task_names_))
+        shown = ", ".join(names.get(t, t) for t in best[:3])
+        more = f" and {len(best) - 3} more" if len(best) > 3 else ""
+        what = "a prior task" if len(best) == 1 else "prior tasks"
+        return f"portfolio fill-in: best on {shown}{more} ({what} beyond the nearest)"

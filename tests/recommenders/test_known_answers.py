@@ -91,3 +91,19 @@ def test_anchored_default_starts_with_the_best_on_average(synth_view):
     anchored = get_recommender("nearest_portfolio", anchor=True).fit(synth_view).recommend(mf, 3)
     best_mean = get_recommender("portfolio").fit(synth_view).recommend(mf, 1)[0]
     assert anchored[0].config_id == best_mean.config_id
+
+
+def test_a_portfolio_pick_names_the_tasks_it_is_best_on(hand_view):
+    # one neighbour (B); the portfolio share of the objective brings in A, C and D's best
+    rec = get_recommender("nearest_portfolio", n_neighbors=1).fit(hand_view)
+    cands = rec.recommend(pd.Series({"f1": 9.0, "f2": 1.0}), 4)
+    assert ids(cands) == ["c2", "c1", "c3", "c4"]
+    assert [c.rationale for c in cands] == [
+        "best on nearest task task-B",
+        "portfolio fill-in: best on task-A, task-D (prior tasks beyond the nearest)",
+        "portfolio fill-in: best on task-C (a prior task beyond the nearest)",
+        "similarity-weighted best of the nearest tasks",  # best nowhere: the objective's note
+    ]
+    # far from every task: the global note stays
+    far = rec.recommend(pd.Series({"f1": 1e6, "f2": -1e6}), 2)
+    assert all("far from every prior task" in c.rationale for c in far)
