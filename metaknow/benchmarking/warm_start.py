@@ -184,6 +184,8 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
                                     _score_fn(dataset(), space_name, n_splits, max_rows,
                                               time_limit), budget)
             for method, seed in pending:
+                if _run_done(_run_file(out, space_name, name, method, seed), method, budget):
+                    continue  # another process on the same folder finished it meanwhile
                 t0 = time.perf_counter()
                 run_method(method, problem, MethodContext(seed, recs, prior))
                 _write_run(out, space_name, name, method, seed, problem)
