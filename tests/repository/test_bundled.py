@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from repository.builders.bundled import BUNDLED_DIR, N_CONFIGS, PROTOCOL
+from repository.export import pair_path
 from repository.named import open_repository, repository_path
 
 pytestmark = pytest.mark.skipif(not (BUNDLED_DIR / "FORMAT").is_file(),
@@ -63,10 +64,9 @@ def test_every_bundled_space_covers_every_task_of_its_type() -> None:
     tasks = list(csv.DictReader((BUNDLED_DIR / "tasks.csv").open()))
     skipped = {r["name"] for r in csv.DictReader((BUNDLED_DIR / "skipped.csv").open())}
     assert not skipped & {t["name"] for t in tasks}
-    started = [p.stem.split("-") for p in (BUNDLED_DIR / "spaces").glob("*.json")]
-    assert len(started) >= 8
-    for algorithm, task_type in started:
-        wanted = {t["name"] for t in tasks if t["task_type"] == task_type}
-        folder = BUNDLED_DIR / "evaluations" / algorithm
-        have = {p.name[: -len(".csv.gz")] for p in folder.glob("*.csv.gz")}
-        assert wanted <= have, f"{algorithm}/{task_type}: missing {sorted(wanted - have)[:5]}"
+    keys = [json.loads(p.read_text())["key"] for p in (BUNDLED_DIR / "spaces").glob("*.json")]
+    assert len(keys) >= 8
+    for key in keys:
+        wanted = [t["name"] for t in tasks if t["task_type"] == key.split("/")[1]]
+        missing = [t for t in wanted if not pair_path(BUNDLED_DIR, key, t).is_file()]
+        assert not missing, f"{key}: missing {missing[:5]}"
