@@ -84,9 +84,10 @@ class NearestTasks(Recommender):
             ev = [(nb.task_id, nb.distance) for nb, v in zip(neigh, col) if v >= 0.9]
             if len(ev) and np.nanmax(col) >= 0.999:
                 why = f"best on nearest task {neigh[int(np.nanargmax(col))].name}"
+            elif neigh and not ev:  # picked for tasks beyond the neighbours: say which
+                why = self._best_elsewhere(j, weights, rows) or note
             else:
-                # picked for tasks beyond the neighbours (the portfolio share): say which
-                why = (self._best_elsewhere(j, weights, rows) if neigh and not ev else "") or note
+                why = note
             out.append(self._candidate(j, mean[i_], std[i_], ev, why))
         return out
 
