@@ -20,7 +20,7 @@ from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.exceptions import MetaknowError
 
 __all__ = ["MethodContext", "METHODS", "SINGLE_CONFIGURATION", "run_method", "uses_recommendations",
-           "applies_to"]
+           "uses_optimised", "uses_nearest", "applies_to"]
 
 
 @dataclass
@@ -28,13 +28,17 @@ class MethodContext:
     """What a method may use besides the problem.
 
     ``recommendations`` are metaknow's recommended configurations for this dataset,
-    computed from the repository *without* this dataset (leave-one-dataset-out).
-    ``prior`` is that repository's view for the space (for surrogate priors), or None.
+    computed from the repository *without* this dataset (leave-one-dataset-out), by the
+    nearest-tasks strategy; ``optimised`` those of the optimised portfolio.
+    ``prior`` holds surrogate priors from the nearest tasks, ``transfer`` their fitted
+    per-task surrogates (a :class:`~metaknow.bo.transfer.TransferPrior`), or None.
     """
 
     seed: int
     recommendations: list[dict[str, Any]] = field(default_factory=list)
     prior: Any = None
+    optimised: list[dict[str, Any]] = field(default_factory=list)
+    transfer: Any = None
 
 
 def _until_exhausted(step: Callable[[], None]) -> None:
@@ -154,10 +158,21 @@ def applies_to(name: str, space_name: str) -> bool:
     return space_name in ONLY_FOR_SPACES.get(name, frozenset({space_name}))
 
 
+def uses_optimised(name: str) -> bool:
+    """Whether method ``name`` starts from the optimised portfolio (its runs are stale once
+    that portfolio changes for the dataset)."""
+    return name.startswith("metaknow-portfolio")
+
+
 def uses_recommendations(name: str) -> bool:
-    """Whether method ``name`` starts from metaknow's recommendations (its runs are stale
-    once the recommendations for that dataset change)."""
-    return name.startswith(("metaknow-warm", "optuna-tpe-warm"))
+    """Whether method ``name`` starts from metaknow's recommendations of either kind (it is
+    charged the lookup time)."""
+    return name.startswith(("metaknow-warm", "optuna-tpe-warm", "metaknow-transfer")) or uses_optimised(name)
+
+
+def uses_nearest(name: str) -> bool:
+    """Whether method ``name`` starts from the nearest-tasks recommendations."""
+    return uses_recommendations(name) and not uses_optimised(name)
 
 
 def run_method(name: str, problem: TuningProblem, ctx: MethodContext) -> None:

@@ -9,6 +9,11 @@
 * ``lookup.csv``: seconds metaknow spent before its first evaluation on this dataset
   (meta-feature extraction and recommendation), measured once when the recommendations
   were made. The report charges it to every run that starts from the recommendations.
+* ``optimised.csv`` and ``lookup-optimised.csv``: the same two records for the methods
+  that start from the optimised portfolio (``metaknow-portfolio10``);
+  their lookup counts meta-features and the portfolio query, not the meta-surrogate's
+  fit (done once per repository and cached in the product; refitted per held-out
+  dataset here only to keep that dataset out of it).
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from typing import Any, Callable
 
 import pandas as pd
 
-__all__ = ["RECOMMENDATIONS", "REFERENCES", "LOOKUP", "own_tasks", "retire_stale_runs",
+__all__ = ["RECOMMENDATIONS", "REFERENCES", "LOOKUP", "OPTIMISED", "LOOKUP_OPTIMISED", "own_tasks", "retire_stale_runs",
            "write_references", "load_references", "record_lookup", "load_lookups"]
 
 RECOMMENDATIONS = "recommendations.csv"
 REFERENCES = "references.csv"
 LOOKUP = "lookup.csv"
+OPTIMISED = "optimised.csv"
+LOOKUP_OPTIMISED = "lookup-optimised.csv"
 
 
 def own_tasks(view: Any, name: str) -> list[str]:
@@ -34,7 +41,8 @@ def own_tasks(view: Any, name: str) -> list[str]:
 
 
 def retire_stale_runs(run_dir: Path, config_ids: list[str],
-                      uses_recommendations: Callable[[str], bool]) -> list[Path]:
+                      uses_recommendations: Callable[[str], bool],
+                      record_name: str = RECOMMENDATIONS) -> list[Path]:
     """Record the recommendations warm runs start from; delete warm runs made from others.
 
     When the repository or the recommender changes, the current list differs from the
@@ -42,7 +50,7 @@ def retire_stale_runs(run_dir: Path, config_ids: list[str],
     removed (to be rerun); runs of cold methods are kept. Warm runs found without a record
     count as stale too. Returns the removed files.
     """
-    record = run_dir / RECOMMENDATIONS
+    record = run_dir / record_name
     if record.exists() and pd.read_csv(record)["config_id"].tolist() == config_ids:
         return []
     removed = []
@@ -51,7 +59,7 @@ def retire_stale_runs(run_dir: Path, config_ids: list[str],
             if uses_recommendations(path.name.split("__")[0]):
                 path.unlink()
                 removed.append(path)
-    _write_if_changed(run_dir / RECOMMENDATIONS, pd.DataFrame(
+    _write_if_changed(record, pd.DataFrame(
         {"rank": range(1, len(config_ids) + 1), "config_id": config_ids}))
     return removed
 
@@ -79,23 +87,24 @@ def load_references(runs: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
-def record_lookup(run_dir: Path, seconds: float, replace: bool = False) -> None:
+def record_lookup(run_dir: Path, seconds: float, replace: bool = False,
+                  name: str = LOOKUP) -> None:
     """Record the seconds meta-features and recommendations took, unless already recorded.
 
     ``replace=True`` (the recommendations changed and the warm runs are redone) records the
     new measurement instead of keeping the one the old runs were charged with.
     """
-    path = run_dir / LOOKUP
+    path = run_dir / name
     if path.exists() and not replace:
         return
     _write_if_changed(path, pd.DataFrame({"seconds": [float(seconds)]}))
 
 
-def load_lookups(runs: Path) -> pd.DataFrame:
-    """Every ``lookup.csv`` under ``runs`` as one frame (space, dataset, seconds)."""
+def load_lookups(runs: Path, name: str = LOOKUP) -> pd.DataFrame:
+    """Every lookup file ``name`` under ``runs`` as one frame (space, dataset, seconds)."""
     rows = [{"space": path.parent.parent.name, "dataset": path.parent.name,
              "seconds": float(pd.read_csv(path)["seconds"].iloc[0])}
-            for path in sorted(Path(runs).glob(f"*/*/{LOOKUP}"))]
+            for path in sorted(Path(runs).glob(f"*/*/{name}"))]
     return pd.DataFrame(rows, columns=["space", "dataset", "seconds"])
 
 

@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 
 from metaknow.benchmarking.methods import (METHODS, SINGLE_CONFIGURATION, MethodContext, run_method,
-                                           uses_recommendations, applies_to)
+                                           uses_nearest, uses_optimised, uses_recommendations,
+                                           applies_to)
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
-from metaknow.benchmarking.records import (own_tasks, record_lookup, retire_stale_runs,
-                                           write_references)
+from metaknow.benchmarking.records import (LOOKUP_OPTIMISED, OPTIMISED, own_tasks, record_lookup,
+                                           retire_stale_runs, write_references)
 from metaknow.benchmarking.report import CHECKPOINTS, load_runs, summarise, write_outputs
 from metaknow.exceptions import MetaknowError
 
@@ -47,15 +48,27 @@ DEFAULT_METHODS = ("metaknow-warm10", "metaknow-warm5", "metaknow-cold", "random
                    "optuna-tpe-warm", "smac3", "flaml-zeroshot", "library-default")
 
 
+#: The strategy behind the nearest-tasks warm starts (``metaknow-warm*``, Optuna enqueued):
+#: fixed here, so that a change of the product's default does not retire their runs.
+NEAREST_STRATEGY = "nearest_portfolio"
+#: Nearest-tasks recommendations the transfer loop starts from.
+TRANSFER_WARM_START = 5
+#: Nearest prior tasks whose surrogates the transfer loop combines.
+TRANSFER_SOURCES = 10
+
+
 # ------------------------------------------------------------ metaknow methods
-def _metaknow(problem: TuningProblem, ctx: MethodContext, k: int, priors: bool = False) -> None:
+def _metaknow(problem: TuningProblem, ctx: MethodContext, k: int, priors: bool = False,
+              optimised: bool = False, transfer: bool = False) -> None:
     from metaknow.bo.initial_design import WarmStartDesign
     from metaknow.bo.optimizer import Optimizer
 
-    design = WarmStartDesign(ctx.recommendations[:k]) if k else None
+    warm = ctx.optimised if optimised else ctx.recommendations
+    design = WarmStartDesign(warm[:k]) if k else None
     prior_obs = ctx.prior if priors else None
     opt = Optimizer(problem.space, seed=ctx.seed, initial_design=design,
-                    budget_hint=problem.budget, priors=prior_obs)
+                    budget_hint=problem.budget, priors=prior_obs,
+                    transfer=ctx.transfer if transfer else None)
     try:
         while True:
             info = opt.ask()
@@ -69,6 +82,8 @@ METHODS["metaknow-cold"] = lambda p, c: _metaknow(p, c, 0)
 METHODS["metaknow-warm5"] = lambda p, c: _metaknow(p, c, 5)
 METHODS["metaknow-warm10"] = lambda p, c: _metaknow(p, c, 10)
 METHODS["metaknow-warm10-priors"] = lambda p, c: _metaknow(p, c, 10, priors=True)
+METHODS["metaknow-portfolio10"] = lambda p, c: _metaknow(p, c, 10, optimised=True)
+METHODS["metaknow-transfer"] = lambda p, c: _metaknow(p, c, TRANSFER_WARM_START, transfer=True)
 
 
 # --------------------------------------------------------------------- CLI
@@ -164,17 +179,21 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
             run_dir = out / "runs" / space_name / name
             view = open_view(repository, space_name, row["task"], None)
             write_references(run_dir, view, name)
-            recs, prior = [], None
+            ctx = MethodContext(0)
             if any(uses_recommendations(m) for m in methods):
                 space = get_space(space_name, dataset().task)
-                t0 = time.perf_counter()
-                recs, prior = _recommendations(dataset(), space_name, view)
-                lookup = time.perf_counter() - t0
-                retired = retire_stale_runs(run_dir, [config_hash(space.validate(c)) for c in recs],
-                                            uses_recommendations)
-                for path in retired:
-                    print(f"{name}: recommendations changed, redoing {path.name}", flush=True)
-                record_lookup(run_dir, lookup, replace=bool(retired))
+                ctx, lookups = _contexts(dataset(), space_name, view,
+                                         any(uses_optimised(m) for m in methods),
+                                         any(m.startswith("metaknow-transfer") for m in methods))
+                lists = [(ctx.recommendations, uses_nearest, "recommendations.csv", "lookup.csv")]
+                if ctx.optimised:
+                    lists.append((ctx.optimised, uses_optimised, OPTIMISED, LOOKUP_OPTIMISED))
+                for configs, which, record, lookup_file in lists:
+                    retired = retire_stale_runs(run_dir, [config_hash(space.validate(c)) for c in configs],
+                                                which, record)
+                    for path in retired:
+                        print(f"{name}: recommendations changed, redoing {path.name}", flush=True)
+                    record_lookup(run_dir, lookups[lookup_file], replace=bool(retired), name=lookup_file)
             pending = [(m, seed) for m in methods if applies_to(m, space_name)
                        for seed in range(n_seeds)
                        if not _run_done(_run_file(out, space_name, name, m, seed), m, budget)]
@@ -187,7 +206,8 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
                 if _run_done(_run_file(out, space_name, name, method, seed), method, budget):
                     continue  # another process on the same folder finished it meanwhile
                 t0 = time.perf_counter()
-                run_method(method, problem, MethodContext(seed, recs, prior))
+                run_method(method, problem, MethodContext(seed, ctx.recommendations, ctx.prior,
+                                                          ctx.optimised, ctx.transfer))
                 _write_run(out, space_name, name, method, seed, problem)
                 best = problem.trials[-1].best_so_far if problem.trials else float("nan")
                 print(f"{space_name:>14} {name:>16} {method:>22} seed {seed}: "
@@ -241,25 +261,48 @@ def _raw_lightgbm() -> Any:
     return Algorithm(name="lightgbm-raw", spaces={}, make_model=make, preprocessing="ordinal")
 
 
-def _recommendations(dataset: Any, space_name: str,
-                     full_view: Any) -> tuple[list[dict[str, Any]], Any]:
-    """Top-10 recommendations and surrogate priors from the repository without ``dataset``."""
+def _contexts(dataset: Any, space_name: str, full_view: Any, optimised: bool,
+              transfer: bool) -> tuple[MethodContext, dict[str, float]]:
+    """What the warm methods start from, from the repository without ``dataset``.
+
+    The nearest-tasks top 10 with surrogate priors from the nearest tasks; with
+    ``optimised``, also the optimised portfolio's top 10; with ``transfer``, the transfer
+    loop's per-task surrogates of the :data:`TRANSFER_SOURCES` nearest tasks. Returns the
+    context (seed 0) and the lookup seconds of each list (meta-features included in both).
+    """
     from metafeatures import extract
     from metaknow.bo.priors import priors_from_view
+    from metaknow.bo.transfer import TransferPrior, sources_from_view
     from metaknow.recommend import recommend_from_view
+    from metaknow.recommenders import get_recommender
     from metaknow.spaces import get_space
 
     view = full_view.without_tasks(own_tasks(full_view, dataset.name))
+    space = get_space(space_name, dataset.task)
+    t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mf = extract(dataset, seed=0)
-        rec = recommend_from_view(view, mf, k=10, space=space_name)
-    key = get_space(space_name, dataset.task).key
-    configs = [dict(c.params) for c in rec.configurations if c.space_key in (key, space_name)]
-    near = rec.nearest_tasks
-    prior = priors_from_view(view, get_space(space_name, dataset.task), [t.task_id for t in near],
+    extraction = time.perf_counter() - t0
+    rec = recommend_from_view(view, mf, k=10, space=space_name, strategy=NEAREST_STRATEGY,
+                              n_nearest=max(5, TRANSFER_SOURCES))
+    lookups = {"lookup.csv": time.perf_counter() - t0}
+    configs = [dict(c.params) for c in rec.configurations if c.space_key in (space.key, space_name)]
+    near = rec.nearest_tasks[:5]
+    prior = priors_from_view(view, space, [t.task_id for t in near],
                              [t.similarity for t in near]) if near else None
-    return configs, prior
+    ctx = MethodContext(0, configs, prior)
+    if transfer:
+        ctx.transfer = TransferPrior(sources_from_view(
+            view, space, [t.task_id for t in rec.nearest_tasks[:TRANSFER_SOURCES]]))
+    if optimised:
+        strategy = get_recommender("optimised_portfolio").fit(view)
+        strategy.surrogate(mf)  # the per-repository fit a user's cache holds: not charged
+        t1 = time.perf_counter()
+        picks = strategy.recommend(mf, 10)
+        lookups[LOOKUP_OPTIMISED] = extraction + time.perf_counter() - t1
+        ctx.optimised = [dict(c.params) for c in picks]
+    return ctx, lookups
 
 
 def held_out_view(repository: str, space_name: str, dataset: Any) -> Any:

@@ -22,7 +22,7 @@ import numpy as np
 from metaknow.space import Categorical, Configuration, SearchSpace, config_hash
 
 __all__ = ["AcquisitionMaximizer", "LocalAndRandomSearch", "RandomInterleaving",
-           "random_vectors", "fix_activity"]
+           "random_vectors", "fix_activity", "neighbour_moves"]
 
 Score = Callable[[np.ndarray], np.ndarray]  # vectors -> acquisition value (larger is better)
 
@@ -62,7 +62,7 @@ def fix_activity(space: SearchSpace, V: np.ndarray, rng: np.random.Generator) ->
     return V
 
 
-def _moves(space: SearchSpace, V: np.ndarray, rng: np.random.Generator, per_row: int,
+def neighbour_moves(space: SearchSpace, V: np.ndarray, rng: np.random.Generator, per_row: int,
            scale: float) -> tuple[np.ndarray, np.ndarray]:
     """``per_row`` one-parameter moves of every row of ``V``; returns (moves, row of origin)."""
     rows = np.repeat(np.arange(len(V)), per_row)
@@ -142,7 +142,7 @@ class LocalAndRandomSearch(AcquisitionMaximizer):
             if not live.any():
                 break
             idx = np.flatnonzero(live)
-            M, rows = _moves(space, S[idx], rng, self.n_neighbours, self.scale)
+            M, rows = neighbour_moves(space, S[idx], rng, self.n_neighbours, self.scale)
             m_score = score(M)
             all_V.append(M)
             all_s.append(m_score)

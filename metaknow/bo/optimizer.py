@@ -29,6 +29,7 @@ from metaknow.bo.maximizer import (AcquisitionMaximizer, LocalAndRandomSearch, R
                                    first_new)
 from metaknow.bo.runner import Outcome, ProcessRunner, Runner, SerialRunner
 from metaknow.bo.surrogate import PriorObservations, RandomForestSurrogate
+from metaknow.bo.transfer import TransferPrior
 from metaknow.exceptions import TuneError
 from metaknow.space import Configuration, SearchSpace, config_hash
 
@@ -78,6 +79,10 @@ class Optimizer:
         Races challengers fold by fold when ``optimize`` is given ``n_folds``.
     priors : PriorObservations, optional
         Evaluations on related tasks that inform the surrogate early.
+    transfer : TransferPrior, optional
+        Surrogates of related tasks combined with the target's own by RGPE weights
+        (:mod:`metaknow.bo.transfer`) at every model-based proposal; each proposal's
+        weights are kept in ``transfer_weights`` (trial id -> weights).
     history : RunHistory or path, optional
         Where trials are recorded; a folder resumes the run stored there.
     budget_hint : int, optional
@@ -102,7 +107,7 @@ class Optimizer:
                  log_costs: bool = True, acquisition: str = "log_ei",
                  maximizer: AcquisitionMaximizer | None = None, random_share: float = 0.2,
                  intensifier: Intensifier | None = None, priors: PriorObservations | None = None,
-                 history: RunHistory | str | os.PathLike[str] | None = None,
+                 transfer: TransferPrior | None = None, history: RunHistory | str | os.PathLike[str] | None = None,
                  budget_hint: int | None = None) -> None:
         if acquisition not in ACQUISITIONS:
             raise TuneError(f"unknown acquisition {acquisition!r}; known: {', '.join(ACQUISITIONS)}")
@@ -115,6 +120,8 @@ class Optimizer:
         self.interleaving = RandomInterleaving(random_share)
         self.intensifier = intensifier or FoldRace()
         self.priors = priors
+        self.transfer = transfer if transfer is not None and len(transfer) else None
+        self.transfer_weights: dict[int, dict[str, float]] = {}
         self.history = history if isinstance(history, RunHistory) else RunHistory(history)
         design = initial_design or SobolDesign(default_size(space, budget_hint))
         self._initial = design.configs(space, self.seed)
@@ -183,23 +190,28 @@ class Optimizer:
         if self._pending:  # constant liar: running trials count as the worst cost seen
             X = np.vstack([X, self.space.to_matrix([p.config for p in self._pending.values()])])
             y = np.concatenate([y, np.full(len(self._pending), float(y.max()))])
-        if np.ptp(y) == 0 and self.priors is None:
+        if np.ptp(y) == 0 and self.priors is None and self.transfer is None:
             return self._random_new(rng, taken), "random"
         surrogate = RandomForestSurrogate(self.n_trees, log_costs=self.log_costs,
                                           seed=int(rng.integers(2 ** 31 - 1)))
-        surrogate.fit(X, y, priors=self.priors)
+        surrogate.fit(X, y, priors=None if self.transfer is not None else self.priors)
         done = [t for t in trials if t.status == "ok"] or trials
         best = float(surrogate.transform(np.array([min(t.cost if math.isfinite(t.cost)
                                                        else math.inf for t in done)]))[0])
         if not math.isfinite(best):
             best = float(np.min(surrogate.y_train_))
         acq = ACQUISITIONS[self.acquisition]
+        order = np.argsort(self.history.training_costs(), kind="stable")[:10]
 
         def score(V: np.ndarray) -> np.ndarray:
             mean, var = surrogate.predict(V)
             return acq(mean, var, best)
 
-        order = np.argsort(self.history.training_costs(), kind="stable")[:10]
+        if self.transfer is not None:  # the transfer acquisition replaces the target's own
+            n_own = len(trials)
+            score = self.transfer.acquisition(surrogate, X[:n_own], y[:n_own], X[order[0]],
+                                              best, rng)
+            self.transfer_weights[trial_id] = score.weights_
         starts = self.space.to_matrix([trials[i].config for i in order])
         candidates = self.maximizer.maximize(self.space, score, starts, rng)
         config = first_new(self.space, candidates, taken)

@@ -157,6 +157,7 @@ class RandomForestSurrogate:
             random_state=self.seed, n_jobs=1)
         self.forest_.fit(impute_inactive(X), target, sample_weight=weights)
         self._leaf_stats()
+        self.X_train_ = X  # what the forest saw (own rows first), for out-of-bag predictions
         self.y_train_ = target[: len(y)]
         return self
 

@@ -23,6 +23,7 @@ STRATEGIES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "meta_model": ("metaknow.recommenders.meta_model", "MetaModel", {}),
     "nearest_portfolio": ("metaknow.recommenders.nearest_portfolio", "NearestPortfolio", {}),
     "surrogate_portfolio": ("metaknow.recommenders.surrogate_portfolio", "SurrogatePortfolio", {}),
+    "optimised_portfolio": ("metaknow.recommenders.optimised_portfolio", "OptimisedPortfolio", {}),
 }
 
 #: Chosen by ``metaknow benchmark zero-shot`` on the bundled repository (116 LightGBM tasks):

@@ -49,7 +49,8 @@ class Candidate:
     Attributes
     ----------
     config_id : str
-        Configuration id in the repository (``""`` for a freshly sampled one).
+        Configuration id in the repository; for a configuration the repository does not
+        hold, its hash (:func:`metaknow.space.config_hash`).
     space_key : str
         ``"name/task"`` of its search space.
     params : dict
@@ -59,7 +60,8 @@ class Candidate:
     uncertainty : float
         Standard deviation of that prediction (spread over the supporting tasks or models).
     source : str
-        ``"repository"`` or ``"sampled"``.
+        ``"repository"``, ``"sampled"`` (drawn at random from the space) or
+        ``"optimised"`` (found by optimising a meta-surrogate).
     evidence : tuple of (task id, distance)
         Prior tasks on which this configuration did well, with their distance to the new
         task (``nan`` when the strategy does not use distances).

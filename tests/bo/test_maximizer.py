@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metaknow.bo.maximizer import LocalAndRandomSearch, _moves, first_new, random_vectors
+from metaknow.bo.maximizer import LocalAndRandomSearch, neighbour_moves as _moves, first_new, random_vectors
 from metaknow.space import SearchSpace, config_hash
 
 

@@ -16,7 +16,8 @@ from metaknow.recommenders import STRATEGIES, get_recommender
 from metaknow.spaces import get_space
 
 FAST = {"meta_model": {"n_models": 3, "n_estimators": 40, "n_sampled": 10},
-        "surrogate_portfolio": {"n_trees": 10}}
+        "surrogate_portfolio": {"n_trees": 10},
+        "optimised_portfolio": {"n_models": 2, "n_random": 200, "n_steps": 3, "pool": 40}}
 
 
 def make(name: str):
@@ -53,7 +54,7 @@ class TestRecommenderContract:
         for c in cands:
             assert c.space_key == space.key and space.is_valid(c.params)
             assert math.isfinite(c.score) and c.uncertainty >= 0
-            assert c.source in ("repository", "sampled")
+            assert c.source in ("repository", "sampled", "optimised")
             if c.source == "repository":
                 assert synth_view.configurations[c.config_id][1] == c.params
         # k larger than the repository: never more than asked, never a duplicate
