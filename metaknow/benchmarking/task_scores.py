@@ -61,13 +61,16 @@ class TaskScorer:
         """Mean score of ``params`` (space value form) over the task's folds; NaN if any fold fails."""
         from metaknow.spaces import get_space
 
-        dataset, splits = self._problem(task)
-        config = get_space(space, dataset.task).validate(params, fill_defaults=True)
+        if task not in self._manifest.index:
+            raise MetaknowError(f"task {task!r} is not in {self.corpus / 'manifest.csv'}")
+        task_type = str(self._manifest.loc[task, "task"])
+        config = get_space(space, task_type).validate(params, fill_defaults=True)
         key = (task, space, config_hash(config))
         if key in self._scores:
             return self._scores[key]
         from metaknow.evaluation import evaluate
 
+        dataset, splits = self._problem(task)
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -92,8 +95,6 @@ class TaskScorer:
             from metaknow.evaluation import make_splits
             from repository.builders.bundled import PROTOCOL
 
-            if task not in self._manifest.index:
-                raise MetaknowError(f"task {task!r} is not in {self.corpus / 'manifest.csv'}")
             row = self._manifest.loc[task]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -87,6 +87,11 @@ class OptimisedPortfolio(Recommender):
     n_features : int, default=24
         Meta-features the surrogate sees: those with the largest learned task-distance
         weights among the ones the new task was described by.
+    anchor : bool, default=False
+        Start the hill-climbs from the design configurations the nearest tasks support
+        best (observed scores) instead of the surrogate's best random candidates.
+    step : float, default=0.15
+        Standard deviation of a numeric move in the unit interval.
     seed : int, default=0
     """
 
@@ -95,7 +100,8 @@ class OptimisedPortfolio(Recommender):
     def __init__(self, *, target: str = "rank", n_models: int = 5, n_neighbors: int = 10,
                  self_weight: float = 1.0, risk: float = 0.5, n_random: int = 2000,
                  n_starts: int = 10, n_steps: int = 15, n_moves: int = 16, pool: int = 200,
-                 n_features: int = 24, seed: int = 0) -> None:
+                 n_features: int = 24, anchor: bool = False, step: float = 0.15,
+                 seed: int = 0) -> None:
         self.target = target
         self.n_models = n_models
         self.n_neighbors = n_neighbors
@@ -107,6 +113,8 @@ class OptimisedPortfolio(Recommender):
         self.n_moves = n_moves
         self.pool = pool
         self.n_features = n_features
+        self.anchor = anchor
+        self.step = step
         self.seed = seed
 
     # ------------------------------------------------------------------ fit
@@ -146,13 +154,13 @@ class OptimisedPortfolio(Recommender):
         rng = np.random.default_rng(self.seed)
         model = self.surrogate(metafeatures)
         z = model.task_matrix(metafeatures)
-        V, value = self._search(model, z, rng)
+        near = self.distance_.nearest(metafeatures, int(self.n_neighbors)) if self.distance_.features_ else []
+        V, value = self._search(model, z, self._anchors(near), rng)
         # the pool: the best distinct search results, and the repository's design for
         # diversity (a portfolio of near-copies of one optimum hedges nothing)
         n_design = len(self.design_V_)
         order = _distinct_best(V[n_design:], value[n_design:], int(self.pool)) + n_design
         V = np.vstack([V[order], self.design_V_])
-        near = self.distance_.nearest(metafeatures, int(self.n_neighbors)) if self.distance_.features_ else []
         Z = np.vstack([z, model.task_matrix(self.view_.metafeatures.reindex(
             [t.task_id for t in near]))]) if near else z
         members = model.predict_members(Z, V)  # models x tasks x candidates
@@ -170,7 +178,19 @@ class OptimisedPortfolio(Recommender):
                            [(t.task_id, t.distance) for t, c in zip(near, credit) if c == j], len(near))
                 for j in picks]
 
-    def _search(self, model: MetaSurrogate, z: np.ndarray,
+    def _anchors(self, near: list[Any]) -> np.ndarray | None:
+        """With ``anchor``: the ``n_starts`` design configurations with the best
+        similarity-weighted observed score on the nearest tasks (else None)."""
+        if not self.anchor or not near:
+            return None
+        rows = [self.tasks_.index(t.task_id) for t in near]
+        cols = [self.config_ids_.index(c) for c in self.design_ids_]
+        sim = np.array([t.similarity for t in near])
+        observed = np.nan_to_num(self.normalised_[np.ix_(rows, cols)], nan=0.0)
+        support = sim @ observed
+        return self.design_V_[np.argsort(-support, kind="stable")[: int(self.n_starts)]].copy()
+
+    def _search(self, model: MetaSurrogate, z: np.ndarray, anchors: np.ndarray | None,
                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Every vector scored, with its lower-confidence value for the new task."""
         space, risk = self.space_, float(self.risk)
@@ -181,11 +201,12 @@ class OptimisedPortfolio(Recommender):
 
         R = np.vstack([self.design_V_, random_vectors(space, rng, int(self.n_random))])
         r_val = value(R)
-        S = R[np.argsort(-r_val, kind="stable")[: int(self.n_starts)]].copy()
+        S = (anchors if anchors is not None
+             else R[np.argsort(-r_val, kind="stable")[: int(self.n_starts)]].copy())
         s_val = value(S)
         seen, seen_val = [R, S], [r_val, s_val]
         for _ in range(int(self.n_steps)):
-            M, origin = neighbour_moves(space, S, rng, int(self.n_moves), 0.15)
+            M, origin = neighbour_moves(space, S, rng, int(self.n_moves), float(self.step))
             m_val = value(M)
             seen.append(M)
             seen_val.append(m_val)

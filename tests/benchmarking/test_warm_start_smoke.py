@@ -19,7 +19,8 @@ from cli import main
 from metaknow.benchmarking.warm_start import held_out_view
 
 DATASETS = ("labor", "analcatdata_creditscore")
-METHODS = ("metaknow-warm5", "metaknow-cold", "random", "optuna-tpe-warm", "library-default")
+METHODS = ("metaknow-warm5", "metaknow-cold", "random", "optuna-tpe-warm", "library-default",
+           "metaknow-transfer", "metaknow-portfolio10")
 BUDGET = 4
 
 
@@ -134,8 +135,38 @@ def test_changed_recommendations_redo_only_warm_runs(finished: Path, corpus: Pat
     assert main(argv) == 0
     after = {m: p.stat().st_mtime_ns for m, p in files.items()}
     redone = {m for m in METHODS if after[m] != before[m]}
-    assert redone == {"metaknow-warm5", "optuna-tpe-warm"}
+    assert redone == {"metaknow-warm5", "optuna-tpe-warm", "metaknow-transfer"}
     assert record.read_text() == current
+
+
+def test_optimised_portfolio_is_recorded_charged_and_retired_on_its_own(finished: Path,
+                                                                        corpus: Path) -> None:
+    results = pd.read_csv(finished / "results.csv").set_index(["dataset", "method", "n"])
+    for dataset in DATASETS:
+        run_dir = finished / "runs" / "lightgbm" / dataset
+        record = pd.read_csv(run_dir / "optimised.csv")
+        assert len(record) == 10
+        ran = _run(finished, dataset, "metaknow-portfolio10")["config_id"].tolist()
+        assert ran == record["config_id"].tolist()[:BUDGET]
+        lookup = pd.read_csv(run_dir / "lookup-optimised.csv")["seconds"].iloc[0]
+        raw = _run(finished, dataset, "metaknow-portfolio10")["elapsed"].iloc[0]
+        assert results.loc[(dataset, "metaknow-portfolio10", 1), "elapsed"] == pytest.approx(
+            raw + lookup, rel=1e-4)
+        # the transfer loop starts from the nearest-tasks recommendations
+        assert (_run(finished, dataset, "metaknow-transfer")["config_id"].tolist()
+                == _run(finished, dataset, "metaknow-warm5")["config_id"].tolist())
+    run_dir = finished / "runs" / "lightgbm" / DATASETS[1]
+    stale = pd.read_csv(run_dir / "optimised.csv")
+    stale["config_id"] = stale["config_id"].iloc[::-1].tolist()
+    stale.to_csv(run_dir / "optimised.csv", index=False)
+    files = {m: run_dir / f"{m}__seed0.csv" for m in METHODS}
+    before = {m: p.stat().st_mtime_ns for m, p in files.items()}
+    argv = ["benchmark", "warm-start", "--datasets", DATASETS[1], "--spaces", "lightgbm",
+            "--methods", ",".join(METHODS), "--seeds", "1", "--budget", str(BUDGET),
+            "--corpus", str(corpus), "--out", str(finished)]
+    assert main(argv) == 0
+    after = {m: p.stat().st_mtime_ns for m, p in files.items()}
+    assert {m for m in METHODS if after[m] != before[m]} == {"metaknow-portfolio10"}
 
 
 def test_held_out_view_leaves_the_dataset_out(corpus: Path) -> None:

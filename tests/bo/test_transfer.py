@@ -1,0 +1,96 @@
+"""Transfer in the BO loop: ranking losses and weights by hand, priors that help or mislead."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metaknow.bo.optimizer import Optimizer
+from metaknow.bo.transfer import (SourceTask, TransferPrior, ranking_losses, rgpe_weights,
+                                  sources_from_view)
+from metaknow.space import Float, SearchSpace
+from metaknow.spaces import get_space
+from repository.view import RepositoryView
+
+SPACE = SearchSpace("bowl", "regression", (Float("x", 0.0, 1.0, default=0.5),
+                                           Float("y", 0.0, 1.0, default=0.5)))
+
+
+def cost(c: dict) -> float:
+    return (c["x"] - 0.8) ** 2 + (c["y"] - 0.2) ** 2
+
+
+def source(sign: float, name: str, seed: int) -> SourceTask:
+    X = np.random.default_rng(seed).random((64, 2))
+    return SourceTask(name, X, sign * ((X[:, 0] - 0.8) ** 2 + (X[:, 1] - 0.2) ** 2))
+
+
+def test_ranking_losses_by_hand() -> None:
+    y = np.array([1.0, 2.0, 3.0])
+    preds = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [1.0, 1.0, 3.0]])
+    once = np.ones((1, 3), dtype=int)
+    # right order: 0 wrong pairs; reversed: all 3; a tie between the first two: half a pair
+    np.testing.assert_allclose(ranking_losses(preds, y, once)[:, 0], [0.0, 3.0, 0.5])
+    # observation 0 drawn twice, 1 once, 2 never: the pair (0, 1) counts twice
+    np.testing.assert_allclose(ranking_losses(preds[1:2], y, np.array([[2, 1, 0]])), [[2.0]])
+
+
+def test_rgpe_weights_by_hand() -> None:
+    rng = np.random.default_rng(0)
+    losses = np.array([[1.0, 1.0, 1.0, 1.0],    # ranks better than the target everywhere
+                       [5.0, 5.0, 5.0, 5.0],    # median above the target's 95th percentile: dropped
+                       [2.0, 2.0, 2.0, 2.0]])   # the target model
+    np.testing.assert_allclose(rgpe_weights(losses, rng), [1.0, 0.0, 0.0])
+    tied = np.array([[2.0, 1.0], [2.0, 3.0]])   # tie on sample 1, source wins sample 2
+    np.testing.assert_allclose(rgpe_weights(tied, rng), [0.75, 0.25])
+
+
+def test_a_misleading_prior_is_switched_off_and_a_right_one_is_used() -> None:
+    weights = {}
+    for label, sign in (("right", 1.0), ("wrong", -1.0)):
+        prior = TransferPrior([source(sign, f"{label}-a", 1), source(sign, f"{label}-b", 2)])
+        opt = Optimizer(SPACE, seed=3, transfer=prior, budget_hint=20)
+        for _ in range(20):
+            trial = opt.ask()
+            opt.tell(trial, cost(trial.config))
+        weights[label] = list(opt.transfer_weights.values())
+    late_wrong = weights["wrong"][-5:]
+    assert all(w["target"] == 1.0 for w in late_wrong)  # an inverted prior gets nothing
+    right = weights["right"]
+    assert np.mean([1.0 - w["target"] for w in right[:5]]) > 0.5  # early on, the prior leads
+
+
+def test_transfer_runs_are_reproducible() -> None:
+    def run() -> list[dict]:
+        prior = TransferPrior([source(1.0, "a", 1), source(1.0, "b", 2)])
+        opt = Optimizer(SPACE, seed=11, transfer=prior)
+        out = []
+        for _ in range(12):
+            trial = opt.ask()
+            opt.tell(trial, cost(trial.config))
+            out.append(trial.config)
+        return out
+
+    assert run() == run()
+
+
+def test_sources_from_view_skip_failures_and_other_spaces(hand_view_bo) -> None:
+    space = get_space("lightgbm", "classification")
+    sources = sources_from_view(hand_view_bo, space, ["A", "B", "missing"])
+    assert [s.name for s in sources] == ["A", "B"]
+    assert len(sources[0].y) == 2  # c2 failed on A, c4 is another space
+    np.testing.assert_allclose(sorted(-sources[1].y), [0.2, 0.5, 0.9])
+    assert sources[1].X.shape == (3, len(space))
+
+
+@pytest.fixture
+def hand_view_bo() -> RepositoryView:
+    space = get_space("lightgbm", "classification")
+    configs = space.design(4, seed=2, include_default=False)[:3] + [space.default()]
+    perf = pd.DataFrame([[0.1, np.nan, 0.7, 0.4], [0.2, 0.5, 0.9, 0.3]], index=["A", "B"],
+                        columns=["c1", "c2", "c3", "c4"])
+    knn = get_space("knn", "classification")
+    cfg = {"c1": (space.key, configs[0]), "c2": (space.key, configs[1]),
+           "c3": (space.key, configs[2]), "c4": (knn.key, knn.default())}
+    return RepositoryView(perf, pd.DataFrame({"f": [0.0, 1.0]}, index=["A", "B"]), cfg, "roc_auc")
