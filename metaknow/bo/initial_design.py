@@ -92,7 +92,7 @@ class WarmStartDesign(InitialDesign):
 
 
 def recommended_configs(data: Any, space: SearchSpace, k: int, repository: Any = "bundled",
-                        ) -> tuple[list[Configuration], Any]:
+                        n_nearest: int = 5) -> tuple[list[Configuration], Any]:
     """Warm-start configurations for ``data`` from :func:`metaknow.recommend`.
 
     Returns ``(configurations of space, the Recommendation)``; configurations recommended
@@ -101,7 +101,7 @@ def recommended_configs(data: Any, space: SearchSpace, k: int, repository: Any =
     """
     from metaknow.recommend import recommend
 
-    result = recommend(data, space=space.name, k=k, repository=repository)
+    result = recommend(data, space=space.name, k=k, repository=repository, n_nearest=n_nearest)
     configs = [dict(item.params) for item in result.configurations
                if getattr(item, "space_key", space.key) in (space.key, space.name)]
     return configs[:k], result

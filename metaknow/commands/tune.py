@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where recommendations come from (default: bundled)")
     parser.add_argument("--priors", action="store_true",
                         help="also feed the nearest prior tasks' evaluations to the surrogate")
+    parser.add_argument("--transfer", action="store_true",
+                        help="combine the nearest prior tasks' surrogates with the run's own, "
+                             "weighted by how well each ranks this run's trials")
     parser.add_argument("--out", default=None,
                         help="output folder (default: metaknow-tune-<data>-<space>); resumes if it "
                              "holds this run")
@@ -71,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
                       budget=args.budget, warm_start=args.warm_start, metric=args.metric,
                       cv=args.cv, n_jobs=args.n_jobs, time_limit=args.time_limit,
                       wall_time=args.wall_time, out=out, seed=args.seed,
-                      repository=args.repository, use_priors=args.priors,
+                      repository=args.repository, use_priors=args.priors, transfer=args.transfer,
                       callback=progress.update, refit=False)
     result.history.to_csv(out / "history.csv", index=False)
     plot_anytime(result.history, result.metric, out / "anytime.png")

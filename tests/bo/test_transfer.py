@@ -94,3 +94,14 @@ def hand_view_bo() -> RepositoryView:
     cfg = {"c1": (space.key, configs[0]), "c2": (space.key, configs[1]),
            "c3": (space.key, configs[2]), "c4": (knn.key, knn.default())}
     return RepositoryView(perf, pd.DataFrame({"f": [0.0, 1.0]}, index=["A", "B"]), cfg, "roc_auc")
+
+
+def test_tune_with_transfer_reports_the_sources_and_their_weights() -> None:
+    import metaknow
+
+    result = metaknow.tune("sklearn:breast_cancer", space="lightgbm", budget=7, warm_start=3,
+                           cv=3, transfer=True, refit=False)
+    assert any(n.startswith("transfer: surrogates of 10 nearest tasks") for n in result.notes)
+    weights = [n for n in result.notes if n.startswith("transfer weights")]
+    assert len(weights) == 1 and weights[0].startswith("transfer weights at the last model-based")
+    assert len(result.history) == 7
