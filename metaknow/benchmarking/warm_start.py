@@ -296,7 +296,7 @@ def _contexts(dataset: Any, space_name: str, full_view: Any, optimised: bool,
         ctx.transfer = TransferPrior(sources_from_view(
             view, space, [t.task_id for t in rec.nearest_tasks[:TRANSFER_SOURCES]]))
     if optimised:
-        strategy = get_recommender("optimised_portfolio").fit(view)
+        strategy = get_recommender("optimised_portfolio", cache=False).fit(view)
         strategy.surrogate(mf)  # the per-repository fit a user's cache holds: not charged
         t1 = time.perf_counter()
         picks = strategy.recommend(mf, 10)

@@ -92,6 +92,10 @@ class MetaSurrogate:
         self.features = features
         self.seed = seed
 
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments."""
+        return {k: v for k, v in vars(self).items() if not k.endswith("_")}
+
     # ------------------------------------------------------------------ fit
     def fit(self, view: Any, space: SearchSpace) -> "MetaSurrogate":
         """Learn from every evaluation of ``space`` in ``view`` (a RepositoryView)."""
@@ -167,7 +171,7 @@ class MetaSurrogate:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready state (parameters, scaler, LightGBM text models)."""
         self._check_fitted()
-        return {"params": {k: v for k, v in vars(self).items() if not k.endswith("_")},
+        return {"params": self.get_params(),
                 "space_key": self.space_key_, "tasks": self.tasks_, "n_params": self.n_params_,
                 "scaler": _scaler_state(self.scaler_),
                 "models": [b.model_to_string() for b in self.models_]}

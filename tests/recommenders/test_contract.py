@@ -17,7 +17,8 @@ from metaknow.spaces import get_space
 
 FAST = {"meta_model": {"n_models": 3, "n_estimators": 40, "n_sampled": 10},
         "surrogate_portfolio": {"n_trees": 10},
-        "optimised_portfolio": {"n_models": 2, "n_random": 200, "n_steps": 3, "pool": 40}}
+        "optimised_portfolio": {"n_models": 2, "n_random": 200, "n_steps": 3, "pool": 40,
+                                "cache": False}}
 
 
 def make(name: str):

@@ -116,3 +116,23 @@ def test_mixed_spaces_fall_back_to_nearest_portfolio(hand_view) -> None:
     rec = get_recommender("optimised_portfolio").fit(view)
     assert rec.delegate_ is not None
     assert rec.recommend(pd.Series({"f1": 1.0, "f2": 1.0}), 2)
+
+
+def test_the_meta_surrogate_fit_is_cached_by_repository_content(bowl_view, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("METAKNOW_CACHE", str(tmp_path))
+    mf = pd.Series({"m": 0.4, "noise": 0.5})
+    params = dict(n_models=2, n_random=100, n_steps=3)
+    first = get_recommender("optimised_portfolio", **params).fit(bowl_view).recommend(mf, 3)
+    entries = list((tmp_path / "fits").glob("meta-surrogate-*.json"))
+    assert len(entries) == 1
+    again = get_recommender("optimised_portfolio", **params).fit(bowl_view)
+    assert [c.params for c in again.recommend(mf, 3)] == [c.params for c in first]
+    assert len(list((tmp_path / "fits").glob("*.json"))) == 1  # loaded, not refitted
+    # other repository content -> another entry; a corrupt entry is refitted, not trusted
+    changed = RepositoryView(bowl_view.performance * 0.5, bowl_view.metafeatures,
+                             bowl_view.configurations, bowl_view.metric, bowl_view.tasks)
+    get_recommender("optimised_portfolio", **params).fit(changed).recommend(mf, 1)
+    assert len(list((tmp_path / "fits").glob("*.json"))) == 2
+    entries[0].write_text("{not json")
+    redo = get_recommender("optimised_portfolio", **params).fit(bowl_view).recommend(mf, 3)
+    assert [c.params for c in redo] == [c.params for c in first]
