@@ -4,7 +4,9 @@
 pandas DataFrame (with a target column name), an ``(X, y)`` pair of arrays or frames,
 or an existing :class:`Dataset`, and returns a validated :class:`Dataset`: features as
 a DataFrame whose numeric columns are float64 and categorical ones pandas
-``category``, a target Series, and the task type (inferred, or as given).
+``category`` with string levels, a target Series, and the task type (inferred, or as
+given). Which input dtype becomes which is decided in one place,
+:mod:`metaknow.io.columns` (table in the README, "Input data").
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from metaknow.exceptions import DataError
+from metaknow.io.columns import (FLOAT32_MAX, class_labels, feature_column, is_categorical,
+                                 largest_magnitude)
 
 __all__ = ["Dataset", "load_dataset", "TaskType", "DataLike"]
 
@@ -37,7 +41,8 @@ class Dataset:
     Attributes
     ----------
     X : pandas.DataFrame
-        Features; numeric columns float64 (NaN = missing), categorical ones ``category``.
+        Features; numeric columns float64 (NaN = missing), categorical ones ``category``
+        with string levels (see :mod:`metaknow.io.columns`).
     y : pandas.Series
         Target; ``category`` for classification, float64 for regression. No missing values.
     task : {"classification", "regression"}
@@ -300,34 +305,12 @@ def _from_xy(X: Any, y: Any, task: TaskType | None, name: str, target: str) -> D
     return _finish(Xf.reset_index(drop=True), y_arr.reset_index(drop=True), task, name, target)
 
 
-def _coerce_feature(col: pd.Series, name: str) -> pd.Series:
-    dtype = col.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return col
-    if pd.api.types.is_bool_dtype(dtype):
-        return col.astype("category")
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        # dates become seconds since the epoch: a numeric attribute, NaN where missing
-        seconds = col.astype("datetime64[ns]").astype("int64").astype(float) / 1e9
-        return seconds.where(col.notna())
-    if pd.api.types.is_numeric_dtype(dtype):
-        out = col.astype(float)
-        if np.isinf(out.to_numpy()).any():
-            raise DataError(f"feature {name!r} holds infinite values; replace them or mark them missing")
-        return out
-    # object / string: numbers stored as text become numeric, everything else categorical
-    as_num = pd.to_numeric(col, errors="coerce")
-    if as_num.notna().sum() == col.notna().sum() and col.notna().any():
-        if np.isinf(as_num.to_numpy(dtype=float)).any():
-            raise DataError(f"feature {name!r} holds infinite values; replace them or mark them missing")
-        return as_num.astype(float)
-    return col.astype(object).where(col.notna(), None).astype(str).where(col.notna()).astype("category")
-
-
 def _infer_task(y: pd.Series) -> TaskType:
     if isinstance(y.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(y.dtype):
         return "classification"
     if not pd.api.types.is_numeric_dtype(y.dtype):
+        if pd.api.types.infer_dtype(y, skipna=True) == "boolean":
+            return "classification"  # True/False with missing values (object dtype)
         as_num = pd.to_numeric(y, errors="coerce")
         if as_num.notna().sum() < y.notna().sum():
             return "classification"
@@ -354,7 +337,8 @@ def _finish(X: pd.DataFrame, y: pd.Series, task: TaskType | None, name: str,
     missing_target = y.isna().to_numpy()
     if missing_target.all():
         raise DataError(f"{name}: target {target!r} has no values (all missing)")
-    X = pd.DataFrame({c: _coerce_feature(X[c], c) for c in X.columns}, index=X.index)
+    X, column_notes = _features(X)
+    notes.extend(column_notes)
     X_unlabelled = None
     if missing_target.any():
         n = int(missing_target.sum())
@@ -366,11 +350,7 @@ def _finish(X: pd.DataFrame, y: pd.Series, task: TaskType | None, name: str,
         raise DataError(f"{name}: the data has {len(X)} row(s) with a known target; "
                         "at least 2 are needed")
     if task == "classification":
-        if isinstance(y.dtype, pd.CategoricalDtype):
-            y = y.cat.remove_unused_categories()
-        else:
-            y = y.astype(str).astype("category") if not pd.api.types.is_numeric_dtype(y.dtype) \
-                else pd.Series(pd.Categorical(_numeric_labels(y)), name=y.name)
+        y = class_labels(y)
         if len(y.cat.categories) < 2:
             raise DataError(f"{name}: target {target!r} has a single class "
                             f"({y.cat.categories[0]!r}); classification needs at least 2")
@@ -385,6 +365,32 @@ def _finish(X: pd.DataFrame, y: pd.Series, task: TaskType | None, name: str,
     return Dataset(X, y, task, name, target, notes, X_unlabelled)
 
 
-def _numeric_labels(y: pd.Series) -> list[str]:
-    vals = y.to_numpy(dtype=float)
-    return [str(int(v)) if float(v).is_integer() else repr(float(v)) for v in vals]
+def _constant(col: pd.Series) -> bool:
+    """One distinct non-missing value (checked without sorting: cheap on large tables)."""
+    values = (np.asarray(col.cat.codes)[col.notna().to_numpy()] if is_categorical(col)
+              else col.to_numpy()[col.notna().to_numpy()])
+    return bool(values.min() == values.max())
+
+
+def _features(X: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Every column in its Dataset type (see :mod:`metaknow.io.columns`), and the notes."""
+    columns, notes = {}, []
+    for name in X.columns:
+        columns[name], note = feature_column(X[name], name)
+        if note:
+            notes.append(note)
+    out = pd.DataFrame(columns, index=X.index)
+    empty = [c for c in out.columns if not out[c].notna().any()]
+    constant = [c for c in out.columns if c not in empty and _constant(out[c])]
+    huge = [c for c in out.columns if not is_categorical(out[c])
+            and largest_magnitude(out[c].to_numpy()) > FLOAT32_MAX]
+    for names, what in ((empty, "all-missing column(s) kept (counted as attributes; models "
+                                "gain nothing from them)"),
+                        (constant, "constant column(s) kept (counted as attributes; models "
+                                   "gain nothing from them)"),
+                        (huge, "column(s) with values beyond ±3.4e+38 (the float32 range): "
+                               "most models cannot fit them; rescale (e.g. log) or drop them")):
+        if names:
+            shown = ", ".join(map(repr, names[:5])) + (", ..." if len(names) > 5 else "")
+            notes.append(f"{len(names)} {what}: {shown}")
+    return out, notes

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import signal
 import time
+import traceback
 import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping, Sequence
@@ -28,12 +29,13 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from metaknow.exceptions import DataError, SpaceError
+from metaknow.io.columns import FLOAT32_MAX, largest_magnitude
 from metaknow.spaces import get_algorithm, make_pipeline
 from metaknow.spaces.algorithm import Algorithm
 
 __all__ = ["METRICS", "PRIMARY_METRIC", "higher_is_better", "Protocol", "make_splits",
            "split_repeats", "subsample_rows", "splits_to_assignment", "assignment_to_splits", "FoldResult", "evaluate_fold", "evaluate",
-           "score_predictions"]
+           "score_predictions", "error_cause"]
 
 METRICS: dict[str, tuple[str, ...]] = {
     "classification": ("accuracy", "balanced_accuracy", "roc_auc", "log_loss"),
@@ -305,10 +307,38 @@ def fit_and_score(dataset: Any, algorithm: str | Algorithm, config: Mapping[str,
         return FoldResult(fold, repeat, "memout", {}, fit_time, predict_time,
                           "MemoryError: the fit exceeded the memory limit").to_dict()
     except Exception as exc:  # any model failure is a result, not an exception
-        text = f"{type(exc).__name__}: {exc}".strip().replace("\n", " ")
+        message = f"{type(exc).__name__}: {exc}"
         # native libraries report a failed allocation as their own error type
-        status = "memout" if "bad_alloc" in text or "Unable to allocate" in text else "crash"
-        return FoldResult(fold, repeat, status, {}, fit_time, predict_time, text[:1000]).to_dict()
+        status = "memout" if "bad_alloc" in message or "Unable to allocate" in message else "crash"
+        return FoldResult(fold, repeat, status, {}, fit_time, predict_time,
+                          _failure_text(exc, dataset, train_idx, algo.name)).to_dict()
+
+
+def _failure_text(exc: BaseException, dataset: Any, train_idx: np.ndarray, algorithm: str) -> str:
+    """A failed fit's error: its one-line cause (see :func:`error_cause`), then the full
+    exception with its traceback."""
+    cause = _diagnose(dataset, train_idx, algorithm)
+    if cause is None:
+        lines = str(exc).strip().splitlines()
+        cause = f"{type(exc).__name__}: {lines[0] if lines else ''}".strip()
+    return cause + "\n" + "".join(traceback.format_exception(exc)).rstrip()
+
+
+def _diagnose(dataset: Any, train_idx: np.ndarray, algorithm: str) -> str | None:
+    """A cause in the data that explains a failed fit, naming the column, or ``None``."""
+    for name in dataset.numeric_columns:
+        peak = largest_magnitude(dataset.X[name].to_numpy(dtype=float)[train_idx])
+        if peak > FLOAT32_MAX:
+            return (f"column {name!r} holds values as large as {peak:.3g}, too large for "
+                    f"{algorithm} to fit (keep within ±3.4e+38, the float32 range): rescale "
+                    "the column (e.g. a log transform) or drop it")
+    return None
+
+
+def error_cause(error: str | None) -> str:
+    """The one-line cause of a failed evaluation's error text (its first line)."""
+    lines = (error or "").strip().splitlines()
+    return lines[0] if lines else "unknown error"
 
 
 def _class_scores(model: Any, X: Any, n_classes: int) -> tuple[np.ndarray, bool]:

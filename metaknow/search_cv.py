@@ -138,7 +138,6 @@ class MetaSearchCV(MetaEstimatorMixin, BaseEstimator):
                       repository=self.repository, refit=False)
         self.feature_names_in_ = np.asarray(dataset.X.columns, dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
-        self._numeric = list(dataset.numeric_columns)
         self.scorer_ = _metric_scorer(result.metric, len(dataset.classes))
         self._set_results(result.run_history, result.best_config, result.best_score)
         if self.refit:
@@ -164,7 +163,9 @@ class MetaSearchCV(MetaEstimatorMixin, BaseEstimator):
                            n_folds=len(splits))
         inc = optimizer.incumbent
         if inc is None:
-            raise TuneError("no configuration finished every fold")
+            from metaknow.tune import no_incumbent_message
+
+            raise TuneError(no_incumbent_message(optimizer.history, self.out))
         self.scorer_ = scorer
         self._set_results(optimizer.history, inc.config, -inc.cost)
         if hasattr(X, "columns"):
@@ -217,11 +218,10 @@ class MetaSearchCV(MetaEstimatorMixin, BaseEstimator):
         return self.best_estimator_
 
     def _input(self, X: Any) -> Any:
+        """Arrays as a frame with the training columns; the pipeline's first step
+        (:class:`~metaknow.spaces.pipeline.ColumnTypes`) then types them as in training."""
         if isinstance(self.estimator, str) and not isinstance(X, pd.DataFrame):
-            frame = pd.DataFrame(np.asarray(X), columns=list(self.feature_names_in_))
-            for col in self._numeric:
-                frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
-            return frame
+            return pd.DataFrame(np.asarray(X), columns=list(self.feature_names_in_))
         return X
 
     def predict(self, X: Any) -> np.ndarray:

@@ -28,7 +28,7 @@ from metaknow.bo.intensifier import FoldRace
 from metaknow.bo.optimizer import Optimizer
 from metaknow.bo.runner import Evaluation, SerialRunner, ThreadRunner
 from metaknow.dataset import Dataset, load_dataset
-from metaknow.evaluation import (METRICS, PRIMARY_METRIC, Protocol, evaluate_fold,
+from metaknow.evaluation import (METRICS, PRIMARY_METRIC, Protocol, error_cause, evaluate_fold,
                                  higher_is_better, make_splits, split_repeats)
 from metaknow.exceptions import MetaknowError, TuneError
 from metaknow.space import Configuration, SearchSpace
@@ -107,7 +107,8 @@ class FoldObjective:
             return Evaluation(math.inf, result.status, result.error or result.status)
         value = result.metrics.get(self.metric, math.nan)
         if not math.isfinite(value):
-            return Evaluation(math.inf, "crash", f"{self.metric} is undefined on fold {fold}")
+            return Evaluation(math.inf, "crash", f"{self.metric} is undefined on fold {fold}: its "
+                              "test rows hold one class, or the predictions are not finite")
         return Evaluation(self.sign * value, "ok", "", dict(result.metrics))
 
 
@@ -182,14 +183,14 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
                         f"{', '.join(METRICS[dataset.task])}")
     protocol = cv if isinstance(cv, Protocol) else Protocol(n_splits=_int(cv, "cv"), seed=seed)
     splits = make_splits(dataset, protocol)
-    notes: list[str] = []
+    notes: list[str] = [f"data: {note}" for note in dataset.notes]
     settings = {"data": dataset.content_hash(), "space": the_space.key,
                 "space_version": the_space.version, "metric": metric,
                 "protocol": protocol.to_dict(), "seed": seed}
     run = _load_run(out, settings)
     if run is not None:
         starts, prior_tasks = run["warm_start_configs"], run.get("prior_tasks", [])
-        notes.extend(run.get("notes", []))
+        notes = list(run.get("notes", []))
     else:
         starts, prior_tasks = _warm_start(dataset, the_space, warm_start, warm_start_configs,
                                           repository, notes)
@@ -215,8 +216,7 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
                                 n_folds=objective.n_folds, callback=report, runner=runner)
     inc = optimizer.incumbent
     if inc is None:
-        raise TuneError("no configuration finished every fold; see the history for the errors"
-                        + (f" in {out}" if out else ""))
+        raise TuneError(no_incumbent_message(history, out))
     sign = objective.sign
     best_score = sign * inc.cost
     if out is not None:
@@ -227,6 +227,26 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     return TuneResult(inc.config, best_score, metric, the_space.key,
                       history_frame(history, sign, metric), model, result.interrupted,
                       None if out is None else str(out), notes, result.overhead, history)
+
+
+#: What to do when every trial failed the same way, by status (crashes carry their own).
+_HINTS = {"timeout": "allow more seconds per fold (--time-limit, time_limit=)",
+          "memout": "give the fits more memory, or subsample the data"}
+
+
+def no_incumbent_message(history: RunHistory, out: Any = None) -> str:
+    """Why no configuration finished every fold: the first failed trial's one-line cause
+    and what to do, and where the full errors are."""
+    where = (f" (full errors in {Path(out) / 'history.jsonl'})" if out is not None
+             else " (pass out=FOLDER to keep every trial's full error)")
+    failed = [t for t in history if t.failed]
+    if not failed:
+        return f"no configuration finished every fold; no trial failed{where}"
+    first = failed[0]
+    hint = _HINTS.get(first.status)
+    return (f"no configuration finished every fold: {len(failed)} of {len(history)} trial(s) "
+            f"failed; the first ({first.status}): {error_cause(first.error)}"
+            + (f"; {hint}" if hint else "") + where)
 
 
 def history_frame(history: RunHistory, sign: float, metric: str) -> pd.DataFrame:

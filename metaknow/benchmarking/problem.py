@@ -31,6 +31,8 @@ class Trial:
     score: float
     best_so_far: float
     elapsed: float
+    config: dict[str, Any] = field(default_factory=dict)
+    raw: bool = False
 
 
 @dataclass
@@ -49,6 +51,8 @@ class TuningProblem:
         Number of evaluations a method may make.
     worst_score : float
         Score given to failed configurations.
+    test_fn : callable (config, raw) -> float, optional
+        Score on a held-out split that ``score_fn`` never uses (see :meth:`test_scores`).
     """
 
     dataset: Dataset
@@ -56,7 +60,9 @@ class TuningProblem:
     score_fn: Callable[[Mapping[str, Any], bool], float]
     budget: int
     worst_score: float = 0.0
+    test_fn: Callable[[Mapping[str, Any], bool], float] | None = None
     cache: dict[str, tuple[float, float]] = field(default_factory=dict)
+    test_cache: dict[str, float] = field(default_factory=dict)
     trials: list[Trial] = field(default_factory=list)
     _start: float = field(default_factory=time.perf_counter)
     _credited: float = 0.0
@@ -93,5 +99,26 @@ class TuningProblem:
             self.cache[key] = (score, time.perf_counter() - t0)
         best = max([t.score for t in self.trials] + [score])
         self.trials.append(Trial(len(self.trials) + 1, key, score, best,
-                                 time.perf_counter() - self._start + self._credited))
+                                 time.perf_counter() - self._start + self._credited, cfg, raw))
         return score
+
+    def incumbent(self, n: int) -> Trial | None:
+        """The best of the first ``n`` trials (the earliest among equals), or None."""
+        first = self.trials[:n]
+        return max(first, key=lambda t: (t.score, -t.index)) if first else None
+
+    def test_scores(self, checkpoints: tuple[int, ...]) -> dict[int, float]:
+        """Held-out score of the incumbent after each checkpoint the trajectory reaches
+        (the last trial stands in for a trajectory shorter than every checkpoint)."""
+        if self.test_fn is None or not self.trials:
+            return {}
+        reached = [n for n in checkpoints if n <= len(self.trials)] or [len(self.trials)]
+        out = {}
+        for n in reached:
+            inc = self.incumbent(n)
+            assert inc is not None
+            if inc.config_id not in self.test_cache:
+                value = float(self.test_fn(inc.config, inc.raw))
+                self.test_cache[inc.config_id] = value if np.isfinite(value) else self.worst_score
+            out[n] = self.test_cache[inc.config_id]
+        return out

@@ -98,26 +98,39 @@ def summarise(runs: Path | pd.DataFrame,
             rows.append({"space": space, "dataset": dataset, "method": method, "seed": seed,
                          "n": n, "evaluations": int(last["n"]), "best_so_far": best,
                          "normalised": norm, "elapsed": float(last["elapsed"]),
-                         "lookup": float(last.get("lookup", 0.0))})
+                         "lookup": float(last.get("lookup", 0.0)),
+                         "test_score": float(last.get("test_score", np.nan))})
     table = pd.DataFrame(rows)
     table["rank"] = table.groupby(["space", "dataset", "seed", "n"])["best_so_far"].rank(
         ascending=False, method="average")
     return table
 
 
+def _fmt(pattern: str) -> Any:
+    return lambda v: "" if pd.isna(v) else pattern.format(v)
+
+
 def _space_table(table: pd.DataFrame) -> pd.DataFrame:
+    if "test_score" not in table:
+        table = table.assign(test_score=np.nan)
     agg = table.groupby(["method", "n"]).agg(normalised=("normalised", "mean"),
-                                             rank=("rank", "mean"), elapsed=("elapsed", "mean"))
+                                             rank=("rank", "mean"), elapsed=("elapsed", "mean"),
+                                             test=("test_score", "mean"))
     wide = agg.unstack("n")
     out = pd.DataFrame(index=wide.index)
-    for n in sorted(table["n"].unique()):
-        out[f"score@{n}"] = wide[("normalised", n)].map("{:.3f}".format)
-    for n in sorted(table["n"].unique()):
-        out[f"rank@{n}"] = wide[("rank", n)].map("{:.2f}".format)
-    last = max(table["n"].unique())
+    ns = sorted(table["n"].unique())
+    for n in ns:
+        out[f"score@{n}"] = wide[("normalised", n)].map(_fmt("{:.3f}"))
+    for n in ns:
+        out[f"rank@{n}"] = wide[("rank", n)].map(_fmt("{:.2f}"))
+    if table["test_score"].notna().any():  # the incumbent's score on the held-out split
+        for n in ns:
+            out[f"test@{n}"] = wide[("test", n)].map(_fmt("{:.4f}"))
+    last = max(ns)
     for n in sorted({min(10, last), last}):
-        out[f"time@{n} (s)"] = wide[("elapsed", n)].map("{:.1f}".format)
-    return out.sort_values(f"score@{last}", ascending=False)
+        out[f"time@{n} (s)"] = wide[("elapsed", n)].map(_fmt("{:.1f}"))
+    order = wide[("normalised", last)].fillna(wide[("normalised", min(10, last))] - 1)
+    return out.loc[order.sort_values(ascending=False).index]
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
@@ -150,6 +163,27 @@ def _goals(table: pd.DataFrame) -> list[str]:
             lines.append(f"- metaknow-warm10 after 10 evaluations beats FLAML's zero-shot "
                          f"configuration on {wins}/{len(both)} datasets")
         lines.extend(_time_line(table, last))
+    lines.extend(_transfer_goals(per, methods, set(table["n"]), last))
+    return lines
+
+
+def _transfer_goals(per: pd.Series, methods: set[str], ns: set[int], last: int) -> list[str]:
+    """metaknow-transfer after 10 against cold metaknow after 25 and every cold method after ``last``."""
+    if "metaknow-transfer" not in methods or 10 not in ns:
+        return []
+    lines = []
+    ours = per.loc[("metaknow-transfer", 10)]
+    if "metaknow-cold" in methods and 25 in ns:
+        cold = per.loc[("metaknow-cold", 25)].reindex(ours.index)
+        verdict = "matches or beats" if ours.mean() >= cold.mean() else "does NOT match"
+        lines.append(f"- metaknow-transfer after 10 evaluations ({ours.mean():.3f}) {verdict} "
+                     f"metaknow-cold after 25 ({cold.mean():.3f})")
+    colds = [m for m in COLD if m in methods and (m, last) in per.index]
+    if colds and last > 10:
+        best = pd.concat([per.loc[(m, last)].reindex(ours.index) for m in colds], axis=1).max(axis=1)
+        lines.append(f"- metaknow-transfer after 10 evaluations is at least as good as every cold "
+                     f"method after {last} ({', '.join(colds)}) on "
+                     f"{int((ours >= best - 1e-12).sum())}/{len(ours)} datasets")
     return lines
 
 

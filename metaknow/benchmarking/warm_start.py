@@ -107,6 +107,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=float, default=120.0,
                         help="seconds per fold before an evaluation counts as failed (default 120)")
     parser.add_argument("--out", default="benchmarks/results/warm_start", help="output folder")
+    parser.add_argument("--test-split", type=float, default=None,
+                        help="hold out this share of each dataset (stratified, seeded) before "
+                             "tuning; every run records its incumbent's score on it at the "
+                             "checkpoints (use another --out: the tuning problem changes)")
     parser.add_argument("--summary-only", action="store_true",
                         help="only rebuild results.csv, summary.md and the plot from finished runs")
 
@@ -117,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
         raise MetaknowError(f"--budget must be at least 1, got {args.budget}")
     if args.seeds < 1:
         raise MetaknowError(f"--seeds must be at least 1, got {args.seeds}")
+    if args.test_split is not None and not 0.0 < args.test_split < 0.9:
+        raise MetaknowError(f"--test-split must lie between 0 and 0.9, got {args.test_split}")
     methods = _names(args.methods)
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -124,7 +130,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.summary_only:
         corpus = Path(args.corpus) if args.corpus else _default_corpus()
         run_all(corpus, _names(args.datasets), _names(args.spaces), methods, args.seeds,
-                args.budget, args.repository, args.n_splits, args.max_rows, args.time_limit, out)
+                args.budget, args.repository, args.n_splits, args.max_rows, args.time_limit, out,
+                args.test_split)
     long = load_runs(out / "runs")
     table = summarise(long, CHECKPOINTS)
     if table.empty:
@@ -147,8 +154,13 @@ def _default_corpus() -> Path:
 # ------------------------------------------------------------------ the runs
 def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], methods: Sequence[str],
             n_seeds: int, budget: int, repository: str, n_splits: int, max_rows: int,
-            time_limit: float, out: Path) -> None:
-    """Run every missing (space, dataset, method, seed) and write one CSV per run."""
+            time_limit: float, out: Path, test_split: float | None = None) -> None:
+    """Run every missing (space, dataset, method, seed) and write one CSV per run.
+
+    With ``test_split``, a stratified share of each dataset is held out first: tuning,
+    meta-features and recommendations see only the rest, and every run file records the
+    held-out score of its incumbent at the checkpoints (column ``test_score``).
+    """
     from metaknow.dataset import load_dataset
     from metaknow.recommend import open_view
     from metaknow.space import config_hash
@@ -171,14 +183,16 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
             if not loaded:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    loaded.append(load_dataset(corpus / row["file"], target=row["target"],
-                                               task=row["task"], name=name))
+                    full = load_dataset(corpus / row["file"], target=row["target"],
+                                        task=row["task"], name=name)
+                loaded.extend(holdout_split(full, test_split) if test_split else (full, None))
             return loaded[0]
 
         for space_name in spaces:
             run_dir = out / "runs" / space_name / name
             view = open_view(repository, space_name, row["task"], None)
-            write_references(run_dir, view, name)
+            if not test_split:  # stored scores are of the whole dataset: no reference then
+                write_references(run_dir, view, name)
             ctx = MethodContext(0)
             if any(uses_recommendations(m) for m in methods):
                 space = get_space(space_name, dataset().task)
@@ -201,7 +215,9 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
                 continue
             problem = TuningProblem(dataset(), get_space(space_name, dataset().task),
                                     _score_fn(dataset(), space_name, n_splits, max_rows,
-                                              time_limit), budget)
+                                              time_limit), budget,
+                                    test_fn=None if loaded[1] is None else _test_fn(
+                                        dataset(), loaded[1], space_name, n_splits, max_rows))
             for method, seed in pending:
                 if _run_done(_run_file(out, space_name, name, method, seed), method, budget):
                     continue  # another process on the same folder finished it meanwhile
@@ -244,6 +260,44 @@ def _score_fn(dataset: Any, space_name: str, n_splits: int, max_rows: int,
         if len(values) < len(splits):
             return float("nan")  # any failed fold fails the configuration
         return float(np.mean(values))
+
+    return score
+
+
+def holdout_split(dataset: Any, share: float, seed: int = 1) -> tuple[Any, Any]:
+    """``(tuning part, held-out part)``: a stratified ``share`` of the rows held out."""
+    from dataclasses import replace
+
+    from metaknow.evaluation import subsample_rows
+
+    test = subsample_rows(dataset, max(1, int(round(share * dataset.n_rows))), seed=seed)
+    rest = np.setdiff1d(np.arange(dataset.n_rows), test)
+
+    def part(rows: np.ndarray) -> Any:
+        return replace(dataset, X=dataset.X.iloc[rows].reset_index(drop=True),
+                       y=dataset.y.iloc[rows].reset_index(drop=True), X_unlabelled=None)
+
+    return part(rest), part(test)
+
+
+def _test_fn(tuning: Any, held_out: Any, space_name: str, n_splits: int, max_rows: int) -> Any:
+    """Fit on the rows the CV used, score on the held-out part (capped at 5,000 rows)."""
+    from dataclasses import replace
+
+    from metaknow.evaluation import PRIMARY_METRIC, Protocol, fit_and_score, make_splits
+
+    splits = make_splits(tuning, Protocol(n_splits=n_splits, seed=0, max_rows=max_rows))
+    train = np.unique(np.concatenate([np.concatenate([tr, te]) for _, tr, te in splits]))
+    held = held_out.X.iloc[:5000], held_out.y.iloc[:5000]
+    both = replace(tuning, X=pd.concat([tuning.X, held[0]], ignore_index=True),
+                   y=pd.concat([tuning.y, held[1]], ignore_index=True))
+    test = np.arange(tuning.n_rows, both.n_rows)
+    metric = PRIMARY_METRIC[tuning.task]
+
+    def score(config: dict[str, Any], raw: bool) -> float:
+        algorithm = _raw_lightgbm() if raw else space_name
+        result = fit_and_score(both, algorithm, config, train, test)
+        return float(result["metrics"].get(metric, np.nan)) if result["status"] == "ok" else float("nan")
 
     return score
 
@@ -333,6 +387,12 @@ def _write_run(out: Path, space: str, dataset: str, method: str, seed: int,
     path.parent.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame([{"n": t.index, "score": t.score, "best_so_far": t.best_so_far,
                            "elapsed": t.elapsed, "config_id": t.config_id} for t in problem.trials])
+    if problem.test_fn is not None:
+        from metaknow.space import canonical_json
+
+        tests = problem.test_scores(CHECKPOINTS)
+        frame["test_score"] = frame["n"].map(tests)
+        frame["config"] = [canonical_json(t.config) for t in problem.trials]
     tmp = path.with_suffix(".csv.tmp")
     frame.to_csv(tmp, index=False, float_format="%.6g")
     os.replace(tmp, path)

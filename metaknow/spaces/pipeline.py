@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
+from metaknow.io.columns import conform_features
 from metaknow.space import Configuration
 from metaknow.spaces.algorithm import Algorithm
 
-__all__ = ["make_pipeline", "split_config"]
+__all__ = ["make_pipeline", "split_config", "ColumnTypes"]
 
 #: Parameters with this prefix configure preprocessing, not the model.
 PREPROCESSING_PREFIX = "imputer_"
@@ -26,10 +29,31 @@ def split_config(config: Configuration) -> tuple[Configuration, Configuration]:
     return pre, model
 
 
+class ColumnTypes(TransformerMixin, BaseEstimator):
+    """First pipeline step: rows in the column types of the Dataset the pipeline was built for.
+
+    A Dataset's own ``X`` passes through untouched; a raw frame given to a fitted model
+    (bool, ``boolean``, ``Int64``, dates, text...) is converted by
+    :func:`metaknow.io.columns.conform_features`, so the encoders see the levels they
+    learned instead of treating every True/False as an unknown category.
+    """
+
+    def __init__(self, numeric: Sequence[str] = (), categorical: Sequence[str] = ()) -> None:
+        self.numeric = numeric
+        self.categorical = categorical
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> "ColumnTypes":
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        return conform_features(X, self.numeric, self.categorical)
+
+
 def make_pipeline(algorithm: Algorithm, config: Configuration, task: str,
                   numeric: Sequence[str], categorical: Sequence[str], seed: int = 0) -> Pipeline:
-    """Build ``preprocess -> model`` for a validated configuration.
+    """Build ``types -> preprocess -> model`` for a validated configuration.
 
+    ``types`` (:class:`ColumnTypes`) brings raw input into the Dataset's column types.
     Numeric columns: mean/median/most-frequent imputation (``imputer_strategy`` when the
     space tunes it, median otherwise), standard scaling for models that need it.
     Categorical columns: missing values become their own category; then integer codes
@@ -59,4 +83,5 @@ def make_pipeline(algorithm: Algorithm, config: Configuration, task: str,
         transformers.append(("categorical", Pipeline(cat_steps), list(categorical)))
     pre = ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
     model = algorithm.make_model(model_cfg, task, seed)
-    return Pipeline([("preprocess", pre), ("model", model)])
+    types = ColumnTypes(list(numeric), list(categorical))
+    return Pipeline([("types", types), ("preprocess", pre), ("model", model)])

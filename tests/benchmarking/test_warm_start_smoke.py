@@ -202,3 +202,35 @@ def test_a_method_for_another_space_is_left_out(corpus: Path, tmp_path: Path,
     run_dir = tmp_path / "runs" / "random_forest" / "labor"
     assert sorted(p.name for p in run_dir.glob("*__seed*.csv")) == ["library-default__seed0.csv"]
     assert "flaml-zeroshot does not apply to random_forest" in capsys.readouterr().out
+
+
+def test_held_out_split_is_disjoint_stratified_and_scored(corpus: Path, tmp_path: Path) -> None:
+    import json
+
+    from metaknow.benchmarking.warm_start import holdout_split
+    from metaknow.dataset import load_dataset
+    from metaknow.spaces import get_space
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = load_dataset(corpus / "credit.a.arff.gz", name="credit.a")
+    tune, test = holdout_split(data, 0.25)
+    assert tune.n_rows + test.n_rows == data.n_rows and test.n_rows == round(0.25 * data.n_rows)
+    share = data.y.value_counts(normalize=True)
+    assert (test.y.value_counts(normalize=True) - share).abs().max() < 0.1
+    def lines(X: pd.DataFrame) -> list[str]:
+        return X.to_csv(index=False, header=False).splitlines()
+
+    assert sorted(lines(tune.X) + lines(test.X)) == sorted(lines(data.X))  # a partition of the rows
+
+    argv = ["benchmark", "warm-start", "--datasets", "labor", "--spaces", "lightgbm",
+            "--methods", "metaknow-cold,library-default", "--seeds", "1", "--budget", "5",
+            "--test-split", "0.25", "--corpus", str(corpus), "--out", str(tmp_path)]
+    assert main(argv) == 0
+    run = pd.read_csv(tmp_path / "runs" / "lightgbm" / "labor" / "metaknow-cold__seed0.csv")
+    space = get_space("lightgbm", "classification")
+    assert all(space.is_valid(json.loads(c)) for c in run["config"])
+    scored = run.dropna(subset=["test_score"])
+    assert scored["n"].tolist() == [1, 5] and scored["test_score"].between(0, 1).all()
+    assert not (tmp_path / "runs" / "lightgbm" / "labor" / "references.csv").exists()
+    assert "test@5" in (tmp_path / "summary.md").read_text()
