@@ -117,8 +117,8 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
          metric: str | None = None, cv: int | Protocol = 5, n_jobs: int = 1,
          time_limit: float | None = None, wall_time: float | None = None,
          out: str | os.PathLike[str] | None = None, seed: int = 0,
-         repository: Any = "bundled", use_priors: bool = False, refit: bool = True,
-         task: str | None = None,
+         repository: Any = "bundled", use_priors: bool = False, transfer: bool = False,
+         refit: bool = True, task: str | None = None,
          callback: Callable[[Trial, float | None, int], None] | None = None) -> TuneResult:
     """Tune ``space`` on a dataset with warm-started random-forest Bayesian optimisation.
 
@@ -154,6 +154,11 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
         Where recommendations (and priors) come from.
     use_priors : bool
         Feed the nearest tasks' prior evaluations to the surrogate (see :mod:`metaknow.bo.priors`).
+    transfer : bool
+        Combine per-task surrogates of the 10 nearest prior tasks with the run's own in the
+        acquisition, weighted by how well each ranks this run's trials
+        (:mod:`metaknow.bo.transfer`); a prior that ranks them worse than the run's own
+        data gets weight 0. Each proposal's weights are in ``result.notes``' last line.
     refit : bool
         Refit the best configuration on all rows (``result.model``).
     callback : callable, optional
@@ -200,10 +205,12 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
                                                       "prior_tasks": prior_tasks, "notes": notes})
     design = (WarmStartDesign(starts, n_min=min(3, len(starts))) if starts
               else SobolDesign(default_size(the_space, budget)))
-    priors = _priors(use_priors, prior_tasks, the_space, repository, notes)
+    priors = _priors(use_priors, prior_tasks[:5], the_space, repository, notes)
+    sources = _transfer(transfer, prior_tasks, the_space, repository, notes)
     history = RunHistory(out)
     optimizer = Optimizer(the_space, seed=seed, initial_design=design, priors=priors,
-                          history=history, budget_hint=budget, intensifier=FoldRace())
+                          transfer=sources, history=history, budget_hint=budget,
+                          intensifier=FoldRace())
     objective = FoldObjective(the_space.name, dataset, splits, metric, seed, time_limit)
     runner = SerialRunner() if n_jobs == 1 else ThreadRunner(_int(n_jobs, "n_jobs"))
 
@@ -215,6 +222,10 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     result = optimizer.optimize(objective, budget, wall_time=wall_time, n_jobs=n_jobs,
                                 n_folds=objective.n_folds, callback=report, runner=runner)
     inc = optimizer.incumbent
+    if optimizer.transfer_weights:
+        last = optimizer.transfer_weights[max(optimizer.transfer_weights)]
+        shares = ", ".join(f"{k} {v:.2f}" for k, v in last.items() if v > 0)
+        notes.append(f"transfer weights at the last model-based proposal: {shares}")
     if inc is None:
         raise TuneError(no_incumbent_message(history, out))
     sign = objective.sign
@@ -295,7 +306,7 @@ def _warm_start(dataset: Dataset, space: SearchSpace, k: int,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            configs, rec = recommended_configs(dataset, space, k, repository)
+            configs, rec = recommended_configs(dataset, space, k, repository, n_nearest=10)
     except MetaknowError as exc:
         notes.append(f"no warm start ({exc}); started from a Sobol design")
         return [], []
@@ -303,6 +314,26 @@ def _warm_start(dataset: Dataset, space: SearchSpace, k: int,
     notes.append(f"warm start: {len(configs)} configurations recommended "
                  f"({getattr(rec, 'strategy', '?')} strategy)")
     return configs, tasks
+
+
+def _transfer(use: bool, tasks: list[list[Any]], space: SearchSpace, repository: Any,
+              notes: list[str]) -> Any:
+    if not use:
+        return None
+    if not tasks:
+        notes.append("transfer requested but no nearest tasks are known (no warm start?)")
+        return None
+    from metaknow.bo.transfer import TransferPrior, sources_from_view
+    from metaknow.recommend import open_view
+
+    try:
+        view = open_view(repository, space.name, space.task, None)
+    except MetaknowError as exc:
+        notes.append(f"transfer unavailable ({exc})")
+        return None
+    prior = TransferPrior(sources_from_view(view, space, [t for t, _ in tasks]))
+    notes.append(f"transfer: surrogates of {len(prior)} nearest tasks join the acquisition")
+    return prior if len(prior) else None
 
 
 def _priors(use: bool, tasks: list[list[Any]], space: SearchSpace, repository: Any,
