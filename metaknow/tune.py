@@ -316,21 +316,31 @@ def _warm_start(dataset: Dataset, space: SearchSpace, k: int,
     return configs, tasks
 
 
-def _transfer(use: bool, tasks: list[list[Any]], space: SearchSpace, repository: Any,
-              notes: list[str]) -> Any:
+def _nearest_view(use: bool, what: str, tasks: list[list[Any]], space: SearchSpace,
+                  repository: Any, notes: list[str]) -> Any:
+    """The repository's view of ``space`` when ``what`` (priors, transfer) is asked for and
+    nearest tasks are known; else None, with a note saying why."""
     if not use:
         return None
     if not tasks:
-        notes.append("transfer requested but no nearest tasks are known (no warm start?)")
+        notes.append(f"{what} requested but no nearest tasks are known (no warm start?)")
         return None
-    from metaknow.bo.transfer import TransferPrior, sources_from_view
     from metaknow.recommend import open_view
 
     try:
-        view = open_view(repository, space.name, space.task, None)
+        return open_view(repository, space.name, space.task, None)
     except MetaknowError as exc:
-        notes.append(f"transfer unavailable ({exc})")
+        notes.append(f"{what} unavailable ({exc})")
         return None
+
+
+def _transfer(use: bool, tasks: list[list[Any]], space: SearchSpace, repository: Any,
+              notes: list[str]) -> Any:
+    view = _nearest_view(use, "transfer", tasks, space, repository, notes)
+    if view is None:
+        return None
+    from metaknow.bo.transfer import TransferPrior, sources_from_view
+
     prior = TransferPrior(sources_from_view(view, space, [t for t, _ in tasks]))
     notes.append(f"transfer: surrogates of {len(prior)} nearest tasks join the acquisition")
     return prior if len(prior) else None
@@ -338,19 +348,11 @@ def _transfer(use: bool, tasks: list[list[Any]], space: SearchSpace, repository:
 
 def _priors(use: bool, tasks: list[list[Any]], space: SearchSpace, repository: Any,
             notes: list[str]) -> Any:
-    if not use:
-        return None
-    if not tasks:
-        notes.append("priors requested but no nearest tasks are known; surrogate starts empty")
+    view = _nearest_view(use, "priors", tasks, space, repository, notes)
+    if view is None:
         return None
     from metaknow.bo.priors import priors_from_view
-    from metaknow.recommend import open_view
 
-    try:
-        view = open_view(repository, space.name, space.task, None)
-    except MetaknowError as exc:
-        notes.append(f"priors unavailable ({exc})")
-        return None
     priors = priors_from_view(view, space, [t for t, _ in tasks], [s for _, s in tasks])
     if priors is None:
         notes.append("priors: the nearest tasks have no evaluations of this space")
