@@ -237,17 +237,20 @@ def _reference_lines(refs: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     return [line]
 
 
-def write_outputs(table: pd.DataFrame, out: Path, long: pd.DataFrame | None = None) -> str:
+def write_outputs(table: pd.DataFrame, out: Path, long: pd.DataFrame | None = None,
+                  runs: Path | None = None) -> str:
     """Write results.csv, summary.md and anytime.png under ``out``; return the markdown.
 
-    ``long`` is the runs under ``out / "runs"`` as :func:`load_runs` read them (read here
-    when not given; pass the frame given to :func:`summarise` to read the files once).
+    ``runs`` is the folder of run files (default ``out / "runs"``); ``long`` its runs as
+    :func:`load_runs` read them (read here when not given; pass the frame given to
+    :func:`summarise` to read the files once).
     """
     out = Path(out)
+    runs = out / "runs" if runs is None else Path(runs)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "results.csv", index=False, float_format="%.6g")
-    long = load_runs(out / "runs") if long is None else long
-    references = load_references(out / "runs")
+    long = load_runs(runs) if long is None else long
+    references = load_references(runs)
     refs = {}  # per space: the references of the datasets the table shows
     for space, sub in table.groupby("space"):
         scores = reference_scores(references, long, str(space))

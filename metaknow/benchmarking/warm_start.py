@@ -45,7 +45,8 @@ DEFAULT_DATASETS = (
     "optdigits", "letter",
 )
 DEFAULT_METHODS = ("metaknow-warm10", "metaknow-warm5", "metaknow-cold", "random", "optuna-tpe",
-                   "optuna-tpe-warm", "smac3", "flaml-zeroshot", "library-default")
+                   "optuna-tpe-warm", "smac3", "flaml-zeroshot", "library-default",
+                   "metaknow-transfer")
 
 
 #: The strategy behind the nearest-tasks warm starts (``metaknow-warm*``, Optuna enqueued):
@@ -111,6 +112,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="hold out this share of each dataset (stratified, seeded) before "
                              "tuning; every run records its incumbent's score on it at the "
                              "checkpoints (use another --out: the tuning problem changes)")
+    parser.add_argument("--summary-to", default=None,
+                        help="folder for results.csv, summary.md and the plot (default: --out)")
     parser.add_argument("--summary-only", action="store_true",
                         help="only rebuild results.csv, summary.md and the plot from finished runs")
 
@@ -133,10 +136,13 @@ def run(args: argparse.Namespace) -> int:
                 args.budget, args.repository, args.n_splits, args.max_rows, args.time_limit, out,
                 args.test_split)
     long = load_runs(out / "runs")
+    if not long.empty:  # the report covers the methods asked for
+        long = long[long["method"].isin(methods)]
     table = summarise(long, CHECKPOINTS)
     if table.empty:
-        raise MetaknowError(f"no finished runs under {out / 'runs'}")
-    print(write_outputs(table, out, long))
+        raise MetaknowError(f"no finished runs of {', '.join(methods)} under {out / 'runs'}")
+    print(write_outputs(table, Path(args.summary_to) if args.summary_to else out, long,
+                        out / "runs"))
     return 0
 
 
