@@ -188,7 +188,7 @@ class OptimisedPortfolio(Recommender):
         # diversity (a portfolio of near-copies of one optimum hedges nothing)
         n_design = len(self.design_V_)
         order = _distinct_best(V[n_design:], value[n_design:], int(self.pool)) + n_design
-        V = np.vstack([V[order], self.design_V_])
+        V = self._distinct_configurations(np.vstack([V[order], self.design_V_]))
         Z = np.vstack([z, model.task_matrix(self.view_.metafeatures.reindex(
             [t.task_id for t in near]))]) if near else z
         members = model.predict_members(Z, V)  # models x tasks x candidates
@@ -205,6 +205,18 @@ class OptimisedPortfolio(Recommender):
         return [self._make(V[j], mean[0, j], std[0, j], model.target,
                            [(t.task_id, t.distance) for t, c in zip(near, credit) if c == j], len(near))
                 for j in picks]
+
+    def _distinct_configurations(self, V: np.ndarray) -> np.ndarray:
+        """Vectors of the distinct configurations ``V`` stands for (first occurrence kept):
+        nearby vectors can round to one configuration."""
+        space, seen, rows = self.space_, set(), []
+        for vec in V:
+            config = space.validate(space.from_vector(vec), fill_defaults=True)
+            h = config_hash(config)
+            if h not in seen:
+                seen.add(h)
+                rows.append(space.to_vector(config))
+        return np.vstack(rows)
 
     def _anchors(self, near: list[Any]) -> np.ndarray | None:
         """With ``anchor``: the ``n_starts`` design configurations with the best
