@@ -83,7 +83,7 @@ def ranking_losses(preds: np.ndarray, y: np.ndarray, counts: np.ndarray) -> np.n
     return out
 
 
-def rgpe_weights(losses: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def rgpe_weights(losses: np.ndarray) -> np.ndarray:
     """Ensemble weights from ranking losses (last row: the target model).
 
     Sources whose median loss is above the 95th percentile of the target's losses get
@@ -174,7 +174,7 @@ class TransferPrior:
         X, y, own = X[keep], y[keep], own[keep]
         preds = np.vstack([np.stack([m.predict(X)[0] for m in self.models]), own])
         counts = rng.multinomial(len(y), np.full(len(y), 1.0 / len(y)), size=int(self.n_bootstrap))
-        return rgpe_weights(ranking_losses(preds, y, counts), rng)
+        return rgpe_weights(ranking_losses(preds, y, counts))
 
     def acquisition(self, target: RandomForestSurrogate, X: np.ndarray, y: np.ndarray,
                     incumbent: np.ndarray, best: float, rng: np.random.Generator,
