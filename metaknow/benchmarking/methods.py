@@ -20,7 +20,7 @@ from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.exceptions import MetaknowError
 
 __all__ = ["MethodContext", "METHODS", "SINGLE_CONFIGURATION", "run_method", "uses_recommendations",
-           "uses_optimised", "uses_nearest", "applies_to"]
+           "uses_optimised", "uses_nearest", "uses_transfer", "applies_to"]
 
 
 @dataclass
@@ -167,7 +167,13 @@ def uses_optimised(name: str) -> bool:
 def uses_recommendations(name: str) -> bool:
     """Whether method ``name`` starts from metaknow's recommendations of either kind (it is
     charged the lookup time)."""
-    return name.startswith(("metaknow-warm", "optuna-tpe-warm", "metaknow-transfer")) or uses_optimised(name)
+    return (name.startswith(("metaknow-warm", "optuna-tpe-warm")) or uses_transfer(name)
+            or uses_optimised(name))
+
+
+def uses_transfer(name: str) -> bool:
+    """Whether method ``name`` runs the loop with the nearest tasks' surrogates."""
+    return name.startswith("metaknow-transfer")
 
 
 def uses_nearest(name: str) -> bool:

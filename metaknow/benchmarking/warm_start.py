@@ -23,10 +23,11 @@ import pandas as pd
 
 from metaknow.benchmarking.methods import (METHODS, SINGLE_CONFIGURATION, MethodContext, run_method,
                                            uses_nearest, uses_optimised, uses_recommendations,
-                                           applies_to)
+                                           uses_transfer, applies_to)
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
-from metaknow.benchmarking.records import (LOOKUP_OPTIMISED, OPTIMISED, own_tasks, record_lookup,
-                                           retire_stale_runs, write_references)
+from metaknow.benchmarking.records import (LOOKUP, LOOKUP_OPTIMISED, OPTIMISED, RECOMMENDATIONS,
+                                           own_tasks, record_lookup, retire_stale_runs,
+                                           write_references)
 from metaknow.benchmarking.report import CHECKPOINTS, load_runs, summarise, write_outputs
 from metaknow.exceptions import MetaknowError
 
@@ -204,8 +205,8 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
                 space = get_space(space_name, dataset().task)
                 ctx, lookups = _contexts(dataset(), space_name, view,
                                          any(uses_optimised(m) for m in methods),
-                                         any(m.startswith("metaknow-transfer") for m in methods))
-                lists = [(ctx.recommendations, uses_nearest, "recommendations.csv", "lookup.csv")]
+                                         any(uses_transfer(m) for m in methods))
+                lists = [(ctx.recommendations, uses_nearest, RECOMMENDATIONS, LOOKUP)]
                 if ctx.optimised:
                     lists.append((ctx.optimised, uses_optimised, OPTIMISED, LOOKUP_OPTIMISED))
                 for configs, which, record, lookup_file in lists:
@@ -219,11 +220,11 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
                        if not _run_done(_run_file(out, space_name, name, m, seed), m, budget)]
             if not pending:
                 continue
+            splits = _splits(dataset(), n_splits, max_rows)
             problem = TuningProblem(dataset(), get_space(space_name, dataset().task),
-                                    _score_fn(dataset(), space_name, n_splits, max_rows,
-                                              time_limit), budget,
+                                    _score_fn(dataset(), space_name, splits, time_limit), budget,
                                     test_fn=None if loaded[1] is None else _test_fn(
-                                        dataset(), loaded[1], space_name, n_splits, max_rows))
+                                        dataset(), loaded[1], space_name, splits))
             for method, seed in pending:
                 if _run_done(_run_file(out, space_name, name, method, seed), method, budget):
                     continue  # another process on the same folder finished it meanwhile
@@ -244,14 +245,16 @@ def _manifest(corpus: Path) -> pd.DataFrame:
     return pd.read_csv(path).set_index("name")
 
 
-def _score_fn(dataset: Any, space_name: str, n_splits: int, max_rows: int,
-              time_limit: float) -> Any:
-    """Mean CV score on fixed splits, with the repository's evaluation code."""
-    from metaknow.evaluation import PRIMARY_METRIC, Protocol, evaluate, fit_and_score, make_splits
-    from metaknow.evaluation import split_repeats
+def _splits(dataset: Any, n_splits: int, max_rows: int) -> Any:
+    """The fixed CV splits every method of a (dataset, space) problem is scored on."""
+    from metaknow.evaluation import Protocol, make_splits
 
-    protocol = Protocol(n_splits=n_splits, seed=0, max_rows=max_rows)
-    splits = make_splits(dataset, protocol)
+    return make_splits(dataset, Protocol(n_splits=n_splits, seed=0, max_rows=max_rows))
+
+
+def _score_fn(dataset: Any, space_name: str, splits: Any, time_limit: float) -> Any:
+    """Mean CV score on ``splits``, with the repository's evaluation code."""
+    from metaknow.evaluation import PRIMARY_METRIC, evaluate, fit_and_score, split_repeats
     metric = PRIMARY_METRIC[dataset.task]
     raw_algorithm = _raw_lightgbm()
 
@@ -286,13 +289,12 @@ def holdout_split(dataset: Any, share: float, seed: int = 1) -> tuple[Any, Any]:
     return part(rest), part(test)
 
 
-def _test_fn(tuning: Any, held_out: Any, space_name: str, n_splits: int, max_rows: int) -> Any:
-    """Fit on the rows the CV used, score on the held-out part (capped at 5,000 rows)."""
+def _test_fn(tuning: Any, held_out: Any, space_name: str, splits: Any) -> Any:
+    """Fit on the rows the CV ``splits`` use, score on the held-out part (capped at 5,000 rows)."""
     from dataclasses import replace
 
-    from metaknow.evaluation import PRIMARY_METRIC, Protocol, fit_and_score, make_splits
+    from metaknow.evaluation import PRIMARY_METRIC, fit_and_score
 
-    splits = make_splits(tuning, Protocol(n_splits=n_splits, seed=0, max_rows=max_rows))
     train = np.unique(np.concatenate([np.concatenate([tr, te]) for _, tr, te in splits]))
     held = held_out.X.iloc[:5000], held_out.y.iloc[:5000]
     both = replace(tuning, X=pd.concat([tuning.X, held[0]], ignore_index=True),
@@ -346,7 +348,7 @@ def _contexts(dataset: Any, space_name: str, full_view: Any, optimised: bool,
     extraction = time.perf_counter() - t0
     rec = recommend_from_view(view, mf, k=10, space=space_name, strategy=NEAREST_STRATEGY,
                               n_nearest=max(5, TRANSFER_SOURCES))
-    lookups = {"lookup.csv": time.perf_counter() - t0}
+    lookups = {LOOKUP: time.perf_counter() - t0}
     configs = [dict(c.params) for c in rec.configurations if c.space_key in (space.key, space_name)]
     near = rec.nearest_tasks[:5]
     prior = priors_from_view(view, space, [t.task_id for t in near],

@@ -80,9 +80,10 @@ class Optimizer:
     priors : PriorObservations, optional
         Evaluations on related tasks that inform the surrogate early.
     transfer : TransferPrior, optional
-        Surrogates of related tasks combined with the target's own by RGPE weights
-        (:mod:`metaknow.bo.transfer`) at every model-based proposal; each proposal's
-        weights are kept in ``transfer_weights`` (trial id -> weights).
+        Surrogates of related tasks whose predicted improvements join the target's own
+        log-EI, weighted by how well each ranks the target's trials (TAF with RGPE-style
+        weights, :mod:`metaknow.bo.transfer`) at every model-based proposal; each
+        proposal's weights are kept in ``transfer_weights`` (trial id -> weights).
     history : RunHistory or path, optional
         Where trials are recorded; a folder resumes the run stored there.
     budget_hint : int, optional
@@ -107,7 +108,8 @@ class Optimizer:
                  log_costs: bool = True, acquisition: str = "log_ei",
                  maximizer: AcquisitionMaximizer | None = None, random_share: float = 0.2,
                  intensifier: Intensifier | None = None, priors: PriorObservations | None = None,
-                 transfer: TransferPrior | None = None, history: RunHistory | str | os.PathLike[str] | None = None,
+                 transfer: TransferPrior | None = None,
+                 history: RunHistory | str | os.PathLike[str] | None = None,
                  budget_hint: int | None = None) -> None:
         if acquisition not in ACQUISITIONS:
             raise TuneError(f"unknown acquisition {acquisition!r}; known: {', '.join(ACQUISITIONS)}")

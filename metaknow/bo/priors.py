@@ -15,7 +15,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from metaknow.bo.surrogate import PriorObservations
-from metaknow.exceptions import SpaceError
 from metaknow.space import SearchSpace
 
 __all__ = ["priors_from_view", "similarities_from_distances"]
@@ -38,14 +37,10 @@ def priors_from_view(view: Any, space: SearchSpace, task_ids: Sequence[str],
     of other spaces and ones that no longer validate are skipped. ``None`` when nothing
     is usable.
     """
-    cols = [c for c in view.performance.columns
-            if view.configurations[c][0] in (space.key, space.name)]
-    vectors: dict[str, np.ndarray] = {}
-    for c in cols:
-        try:
-            vectors[c] = space.to_vector(space.validate(view.configurations[c][1], fill_defaults=True))
-        except SpaceError:
-            continue
+    from metaknow.recommenders.meta_surrogate import design_vectors
+
+    ids, V = design_vectors(view, space)
+    vectors = dict(zip(ids, V))
     X, y, task, sim = [], [], [], []
     for t, s in zip(task_ids, similarities):
         if t not in view.performance.index or not s > 0:
