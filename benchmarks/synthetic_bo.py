@@ -113,6 +113,84 @@ def mixed(c: dict[str, Any]) -> float:
     return float(value)
 
 
+def algo6(c: dict[str, Any]) -> float:
+    """The issue-18 space. Optimum 0 at algo=c, u=0.3, v=0.8, lr=1e-3, mode=m2.
+
+    ``algo=a`` (with its integer ``k``) is broadly good, ``algo=c`` (with its log-float
+    ``lr``) is the only branch reaching 0 but only near ``lr=1e-3``.
+    """
+    value = 2.0 * (c["u"] - 0.3) ** 2 + 2.0 * (c["v"] - 0.8) ** 2
+    value += {"m0": 0.3, "m1": 0.2, "m2": 0.0, "m3": 0.5}[c["mode"]]
+    if c["algo"] == "a":
+        value += 0.15 + 0.02 * abs(c["k"] - 6)
+    elif c["algo"] == "b":
+        value += 0.6
+    else:
+        value += 0.8 * (1.0 - math.exp(-((math.log10(c["lr"]) + 3.0) / 0.5) ** 2))
+    return float(value)
+
+
+def trap(c: dict[str, Any]) -> float:
+    """Optimum 0 in ``branch=narrow``, whose random points are mostly worse than ``wide``'s."""
+    if c["branch"] == "wide":
+        return float(0.3 + 0.5 * (c["a"] - 0.5) ** 2)
+    d = (c["b1"] - 0.2) ** 2 + (c["b2"] - 0.75) ** 2
+    return float(1.0 - math.exp(-d / 0.02))
+
+
+def nested(c: dict[str, Any]) -> float:
+    """Two levels of conditions: model -> kernel -> gamma / degree. Optimum 0."""
+    value = (c["x"] - 0.4) ** 2
+    if c["model"] == "linear":
+        return float(value + 0.4 + 0.1 * (math.log10(c["C"]) - 1.0) ** 2)
+    if c["model"] == "tree":
+        return float(value + 0.25 + 0.01 * (c["depth"] - 8) ** 2 / 4)
+    if c["kernel"] == "rbf":
+        return float(value + 0.3 * (math.log10(c["gamma"]) + 2.0) ** 2)
+    return float(value + 0.2 + 0.05 * abs(c["degree"] - 3))
+
+
+_HIGHCAT = {f"c{i:02d}": 0.05 * ((i * 7) % 30) for i in range(30)}  # c00 -> 0, others 0.05..1.45
+
+
+def highcat(c: dict[str, Any]) -> float:
+    """A 30-way categorical (only ``c00`` reaches 0) plus two floats. Optimum 0."""
+    return float(_HIGHCAT[c["cat"]] + (c["x"] - 0.6) ** 2 + (c["y"] - 0.1) ** 2)
+
+
+def mixed15(c: dict[str, Any]) -> float:
+    """15 parameters: 8 floats, 2 integers, 3 categoricals, 2 conditional. Optimum 0."""
+    value = sum((c[f"f{i}"] - 0.1 * (i + 1)) ** 2 for i in range(8))
+    value += ((c["i0"] - 3) / 10.0) ** 2 + ((c["i1"] - 17) / 20.0) ** 2
+    value += {"p": 0.0, "q": 0.2, "r": 0.4}[c["g0"]] + {"s": 0.1, "t": 0.0}[c["g1"]]
+    if c["g2"] == "on":
+        value += 0.5 * (math.log10(c["lam"]) + 1.0) ** 2 / 9.0 + ((c["steps"] - 40) / 50.0) ** 2
+    else:
+        value += 0.3
+    return float(value)
+
+
+def mixed20(c: dict[str, Any]) -> float:
+    """20 parameters: mixed15 plus a 3-way switch with its own conditional children. Optimum 0."""
+    value = mixed15(c) + 0.5 * (c["f8"] - 0.5) ** 2
+    if c["sw"] == "x":
+        value += 0.2
+    elif c["sw"] == "y":
+        value += (c["ya"] - 0.9) ** 2 + 0.1 * c["yb"]
+    else:
+        value += 0.4 * abs(c["zc"] - 0.3)
+    return float(value)
+
+
+def _mixed15_params() -> tuple[Any, ...]:
+    return (tuple(Float(f"f{i}", 0.0, 1.0, default=0.5) for i in range(8)) + (
+        Integer("i0", 1, 30, default=15), Integer("i1", 1, 30, default=5),
+        Categorical("g0", ("p", "q", "r"), default="r"), Categorical("g1", ("s", "t"), default="s"),
+        Categorical("g2", ("off", "on"), default="off"),
+        Float("lam", 1e-4, 1e2, default=1.0, log=True, condition=Condition("g2", ("on",))),
+        Integer("steps", 1, 100, default=10, condition=Condition("g2", ("on",)))))
+
+
 PROBLEMS: dict[str, Problem] = {
     "branin": Problem("branin", SearchSpace("branin", "regression", (
         Float("x1", -5.0, 10.0, default=2.5), Float("x2", 0.0, 15.0, default=7.5))),
@@ -126,6 +204,41 @@ PROBLEMS: dict[str, Problem] = {
         Integer("depth", 1, 16, default=4, condition=Condition("kind", ("quadratic",))),
         Float("rate", 1e-4, 1.0, default=0.1, log=True, condition=Condition("kind", ("linear",))),
     )), mixed, 0.0),
+    "algo6": Problem("algo6", SearchSpace("algo6", "regression", (
+        Categorical("algo", ("a", "b", "c"), default="a"),
+        Float("u", 0.0, 1.0, default=0.5), Float("v", 0.0, 1.0, default=0.5),
+        Integer("k", 1, 20, default=10, condition=Condition("algo", ("a",))),
+        Float("lr", 1e-5, 1.0, default=1e-2, log=True, condition=Condition("algo", ("c",))),
+        Categorical("mode", ("m0", "m1", "m2", "m3"), default="m0"),
+    )), algo6, 0.0),
+    "trap": Problem("trap", SearchSpace("trap", "regression", (
+        Categorical("branch", ("wide", "narrow"), default="wide"),
+        Float("a", 0.0, 1.0, default=0.5, condition=Condition("branch", ("wide",))),
+        Float("b1", 0.0, 1.0, default=0.5, condition=Condition("branch", ("narrow",))),
+        Float("b2", 0.0, 1.0, default=0.5, condition=Condition("branch", ("narrow",))),
+    )), trap, 0.0),
+    "nested": Problem("nested", SearchSpace("nested", "regression", (
+        Categorical("model", ("linear", "tree", "kernel"), default="linear"),
+        Float("x", 0.0, 1.0, default=0.5),
+        Float("C", 1e-3, 1e3, default=1.0, log=True, condition=Condition("model", ("linear",))),
+        Integer("depth", 1, 32, default=4, condition=Condition("model", ("tree",))),
+        Categorical("kernel", ("rbf", "poly"), default="poly", condition=Condition("model", ("kernel",))),
+        Float("gamma", 1e-5, 10.0, default=1.0, log=True, condition=Condition("kernel", ("rbf",))),
+        Integer("degree", 1, 6, default=2, condition=Condition("kernel", ("poly",))),
+    )), nested, 0.0),
+    "highcat": Problem("highcat", SearchSpace("highcat", "regression", (
+        Categorical("cat", tuple(_HIGHCAT), default="c01"),
+        Float("x", 0.0, 1.0, default=0.5), Float("y", 0.0, 1.0, default=0.5),
+    )), highcat, 0.0),
+    "mixed15": Problem("mixed15", SearchSpace("mixed15", "regression", _mixed15_params()),
+                       mixed15, 0.0),
+    "mixed20": Problem("mixed20", SearchSpace("mixed20", "regression", _mixed15_params() + (
+        Float("f8", 0.0, 1.0, default=0.2),
+        Categorical("sw", ("x", "y", "z"), default="x"),
+        Float("ya", 0.0, 1.0, default=0.5, condition=Condition("sw", ("y",))),
+        Float("yb", 0.0, 1.0, default=0.5, condition=Condition("sw", ("y",))),
+        Float("zc", 0.0, 1.0, default=0.5, condition=Condition("sw", ("z",))),
+    )), mixed20, 0.0),
 }
 
 
@@ -350,12 +463,33 @@ def summarise(frame: pd.DataFrame) -> str:
                      f"| {lm.cpu_overhead_last_quarter.mean() * 1e3:.2f} "
                      f"| {lm.overhead_per_trial.mean() * 1e3:.2f} "
                      f"| {lm.overhead_last_quarter.mean() * 1e3:.2f} |")
+    lines.append(ratio_table(last))
     for col, label in (("cpu_overhead_per_trial", "CPU"), ("overhead_per_trial", "wall-clock")):
         oh = last.groupby("method")[col].mean()
         if "smac3" in oh and "metaknow" in oh and oh["metaknow"] > 0:
             lines.append(f"\nSMAC3 / metaknow {label} overhead ratio at {int(last.trials.max())} "
                          f"trials: {oh['smac3'] / oh['metaknow']:.1f}x")
     return "\n".join(lines) + "\n"
+
+
+def ratio_table(last: pd.DataFrame, me: str = "metaknow") -> str:
+    """Markdown: metaknow's mean regret and CPU overhead per trial as ratios to each peer."""
+    peers = [m for m in ("smac3", "optuna_tpe") if m in set(last.method)]
+    if me not in set(last.method) or not peers:
+        return ""
+    lines = [f"\n### {me} / peer at {int(last.trials.max())} trials (mean regret ratio; CPU "
+             "overhead ratio; below 1 = metaknow better)\n",
+             "| function | " + " | ".join(f"regret / {p} | CPU / {p}" for p in peers) + " |",
+             "|---|" + "---|---|" * len(peers)]
+    for fname, sub in last.groupby("function", sort=False):
+        g = sub.groupby("method")
+        reg, cpu = g.regret.mean(), g.cpu_overhead_per_trial.mean()
+        cells = []
+        for p in peers:
+            rr = reg[me] / reg[p] if reg.get(p, 0) > 0 else float("inf") if reg[me] > 0 else 1.0
+            cells.append(f"{rr:.3g} | {cpu[me] / cpu[p]:.2f}")
+        lines.append(f"| {fname} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
