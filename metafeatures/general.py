@@ -138,7 +138,8 @@ def _class_distribution(ctx: DatasetContext) -> dict[str, float]:
     return {
         "MajorityClassSize": counts.max(), "MinorityClassSize": counts.min(),
         "MajorityClassPercentage": 100.0 * counts.max() / n_lab,
-        "MinorityClassPercentage": counts.min() / n_lab,  # OpenML publishes a fraction
+        # the 2018 engine published a fraction; OpenML today a percentage
+        "MinorityClassPercentage": counts.min() / n_lab * (1.0 if ctx.openml_engine == "2018" else 100.0),
         "DefaultAccuracy": counts.max() / n_lab,
         "ClassProbabilityMean": float(probs.mean()),
         "ClassProbabilityStdDev": float(probs.std(ddof=1)) if probs.size > 1 else 0.0,
@@ -178,8 +179,9 @@ def _cardinality(ctx: DatasetContext) -> dict[str, float]:
     for k, name in ((2, "Two"), (3, "Three"), (4, "Four")):
         if every.size >= k:
             out[f"CardinalityAt{name}"] = float(every[0] * np.prod(np.maximum(every[1:k], 1)))
-    # OpenML's published NominalAttDistinctValues: declared values, target excluded
-    nom = ctx.n_categories.astype(float)
+    if ctx.openml_engine == "2018":  # the 2018 export: declared values, target excluded
+        nom = ctx.n_categories.astype(float)
+    # OpenML today: occurring values, nominal target included (``nom`` from above)
     out.update({"MaxNominalAttDistinctValues": float(nom.max()), "MinNominalAttDistinctValues": float(nom.min()),
                 "MeanNominalAttDistinctValues": float(nom.mean()),
                 "StdvNominalAttDistinctValues": float(nom.std(ddof=1)) if nom.size > 1 else 0.0}
