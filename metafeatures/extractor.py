@@ -15,7 +15,7 @@ from metafeatures.registry import MetaFeatureGroup, MetaFeatureWarning, all_grou
 from metaknow.dataset import Dataset, TaskType, load_dataset
 from metaknow.exceptions import DataError
 
-__all__ = ["extract", "extract_dataset", "MetaFeatureExtractor", "EXTRACTOR_VERSION",
+__all__ = ["extract", "extract_dataset", "MetaFeatureExtractor", "EXTRACTOR_VERSION", "STORE_ENGINE",
            "OPENML_ENGINES", "engine_version"]
 
 #: Bumped whenever a definition changes, so stored meta-features can be recomputed.
@@ -26,6 +26,12 @@ EXTRACTOR_VERSION = "2.0"
 
 #: OpenML engine conventions -> the extractor version whose definitions they are.
 OPENML_ENGINES = {"today": EXTRACTOR_VERSION, "2018": "1.0"}
+
+#: The conventions every store is computed under today: the bundled repository (extractor
+#: 1.0) and the OpenML100 export (OpenML's 2018 server). Builders, ``recommend`` and the
+#: benchmarks extract under it, so a store and a new dataset are compared under one
+#: definition; it moves to "today" when the stores are rebuilt at version 2.0.
+STORE_ENGINE = "2018"
 
 
 def engine_version(openml_engine: str) -> str:
