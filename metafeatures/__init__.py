@@ -11,11 +11,12 @@ see ``docs/metafeatures.md``.
 """
 
 from metafeatures.context import DEFAULT_MAX_ROWS, DatasetContext
-from metafeatures.extractor import (EXTRACTOR_VERSION, MetaFeatureExtractor, extract,
-                                    extract_dataset)
+from metafeatures.extractor import (EXTRACTOR_VERSION, OPENML_ENGINES, STORE_ENGINE, MetaFeatureExtractor,
+                                    engine_version, extract, extract_dataset)
 from metafeatures.registry import (MetaFeatureGroup, MetaFeatureWarning, all_groups, get_group,
                                    group_names)
 
 __all__ = ["extract", "extract_dataset", "MetaFeatureExtractor", "group_names", "get_group",
            "all_groups", "MetaFeatureGroup", "MetaFeatureWarning", "DatasetContext",
-           "DEFAULT_MAX_ROWS", "EXTRACTOR_VERSION"]
+           "DEFAULT_MAX_ROWS", "EXTRACTOR_VERSION", "OPENML_ENGINES", "STORE_ENGINE",
+           "engine_version"]

@@ -61,8 +61,11 @@ class DatasetContext:
         Seeded generator for groups that need randomness.
     """
 
-    def __init__(self, dataset: Dataset, seed: int = 0, max_rows: int = DEFAULT_MAX_ROWS) -> None:
+    def __init__(self, dataset: Dataset, seed: int = 0, max_rows: int = DEFAULT_MAX_ROWS,
+                 openml_engine: str = "today") -> None:
         self.dataset = dataset
+        #: "today" (OpenML's current definitions) or "2018" (the 2018 export's engine)
+        self.openml_engine = openml_engine
         self.seed = int(seed)
         self.max_rows = int(max_rows)
         self.rng = np.random.default_rng(self.seed)
@@ -81,6 +84,7 @@ class DatasetContext:
         ctx.subsampled = True
         ctx.seed = self.seed
         ctx.max_rows = self.max_rows
+        ctx.openml_engine = self.openml_engine
         ctx.rng = np.random.default_rng(self.seed)
         return ctx
 

@@ -52,12 +52,13 @@ with OpenML's definition, so values compare directly with the qualities OpenML p
   The `*AllAtts` meta-features also cover numeric attributes (and a regression target),
   discretised into k = max(2, floor(n^(1/3))) equal-frequency bins (cut points at the
   quantiles i/k, ties merged; pymfe's discretisation); missing values are left out.
-- *MinorityClassPercentage* is a fraction (size / n) although MajorityClassPercentage is a
-  percentage: every value OpenML publishes under this name is a fraction, and metaknow
-  reproduces OpenML's published values.
-- *NominalAttDistinctValues* count the declared values of the nominal attributes, target
-  excluded, as OpenML's published values do (OpenML's older engine counted occurring
-  values with the target).
+- *OpenML engine.* By default (extractor version 2.0) the qualities follow OpenML's
+  current definitions: *MinorityClassPercentage* is a percentage (as
+  MajorityClassPercentage); *NominalAttDistinctValues* count the values that occur,
+  nominal target included (letter: 26; mushroom's minimum 1, for veil-type); the
+  skewness/kurtosis summaries leave constant attributes out. `openml_engine="2018"`
+  (`--openml-engine 2018`; version 1.0) keeps the 2018 export's conventions: a fraction,
+  declared values with the target excluded, constant attributes counted as 0.
 - *Reuters string attributes.* An ARFF `string` attribute is read as a categorical feature
   (it is not numeric). OpenML/Weka counts it as neither numeric nor symbolic; metaknow
   counts it as symbolic, while the corpus manifest counts it as non-categorical.

@@ -15,10 +15,31 @@ from metafeatures.registry import MetaFeatureGroup, MetaFeatureWarning, all_grou
 from metaknow.dataset import Dataset, TaskType, load_dataset
 from metaknow.exceptions import DataError
 
-__all__ = ["extract", "extract_dataset", "MetaFeatureExtractor", "EXTRACTOR_VERSION"]
+__all__ = ["extract", "extract_dataset", "MetaFeatureExtractor", "EXTRACTOR_VERSION", "STORE_ENGINE",
+           "OPENML_ENGINES", "engine_version"]
 
 #: Bumped whenever a definition changes, so stored meta-features can be recomputed.
-EXTRACTOR_VERSION = "1.0"
+#: 2.0: OpenML's current definitions (MinorityClassPercentage a percentage, the
+#: NominalAttDistinctValues over occurring values with the target, skewness/kurtosis
+#: summaries without constant attributes); 1.0 = the 2018 engine's conventions.
+EXTRACTOR_VERSION = "2.0"
+
+#: OpenML engine conventions -> the extractor version whose definitions they are.
+OPENML_ENGINES = {"today": EXTRACTOR_VERSION, "2018": "1.0"}
+
+#: The conventions every store is computed under today: the bundled repository (extractor
+#: 1.0) and the OpenML100 export (OpenML's 2018 server). Builders, ``recommend`` and the
+#: benchmarks extract under it, so a store and a new dataset are compared under one
+#: definition; it moves to "today" when the stores are rebuilt at version 2.0.
+STORE_ENGINE = "2018"
+
+
+def engine_version(openml_engine: str) -> str:
+    """The extractor version of an OpenML engine's conventions ("today" or "2018")."""
+    if openml_engine not in OPENML_ENGINES:
+        raise DataError(f"unknown OpenML engine {openml_engine!r}; choose one of "
+                        f"{', '.join(OPENML_ENGINES)}")
+    return OPENML_ENGINES[openml_engine]
 
 
 def _resolve_groups(groups: str | Iterable[str] | None) -> list[MetaFeatureGroup]:
@@ -33,12 +54,13 @@ def _resolve_groups(groups: str | Iterable[str] | None) -> list[MetaFeatureGroup
 
 
 def extract_dataset(dataset: Dataset, groups: str | Iterable[str] | None = None, seed: int = 0,
-                    max_rows: int = DEFAULT_MAX_ROWS) -> pd.Series:
+                    max_rows: int = DEFAULT_MAX_ROWS, openml_engine: str = "today") -> pd.Series:
     """Meta-features of an already loaded :class:`~metaknow.Dataset` (see :func:`extract`)."""
     if int(max_rows) < 2:
         raise DataError(f"max_rows must be at least 2, got {max_rows}")
+    version = engine_version(openml_engine)
     selected = _resolve_groups(groups)
-    ctx = DatasetContext(dataset, seed=seed, max_rows=max_rows)
+    ctx = DatasetContext(dataset, seed=seed, max_rows=max_rows, openml_engine=openml_engine)
     values: dict[str, float] = {}
     timings: dict[str, float] = {}
     for group in selected:
@@ -71,13 +93,14 @@ def extract_dataset(dataset: Dataset, groups: str | Iterable[str] | None = None,
     series.attrs["n_rows_used"] = int(ctx.sample.n_rows if series.attrs["subsampled"]
                                       else dataset.n_rows)
     series.attrs["max_rows"] = int(max_rows)
-    series.attrs["extractor_version"] = EXTRACTOR_VERSION
+    series.attrs["extractor_version"] = version
+    series.attrs["openml_engine"] = openml_engine
     return series
 
 
 def extract(data: Any, target: str | None = None, groups: str | Iterable[str] | None = None,
             seed: int = 0, max_rows: int = DEFAULT_MAX_ROWS,
-            task: TaskType | None = None) -> pd.Series:
+            task: TaskType | None = None, openml_engine: str = "today") -> pd.Series:
     """Compute the meta-features of a dataset.
 
     Parameters
@@ -96,6 +119,10 @@ def extract(data: Any, target: str | None = None, groups: str | Iterable[str] | 
         this many labelled rows when the dataset is larger.
     task : {"classification", "regression"}, optional
         Overrides the inferred task type.
+    openml_engine : {"today", "2018"}, default "today"
+        Definitions of the OpenML qualities: OpenML's current ones (extractor version
+        2.0), or the conventions of the 2018 engine that made the OpenML100 export
+        (version 1.0), for comparing with old exports.
 
     Returns
     -------
@@ -103,7 +130,7 @@ def extract(data: Any, target: str | None = None, groups: str | Iterable[str] | 
         Name -> float; NaN where a value is undefined for this dataset (or failed, with a
         :class:`~metafeatures.registry.MetaFeatureWarning`). ``attrs`` holds
         ``timings`` (group -> seconds), ``subsampled`` (bool), ``n_rows_used`` (rows the
-        expensive groups saw), ``max_rows`` and ``extractor_version``.
+        expensive groups saw), ``max_rows``, ``extractor_version`` and ``openml_engine``.
 
     Raises
     ------
@@ -111,7 +138,8 @@ def extract(data: Any, target: str | None = None, groups: str | Iterable[str] | 
         Unreadable or unusable data, unknown target or group.
     """
     dataset = load_dataset(data, target=target, task=task)
-    return extract_dataset(dataset, groups=groups, seed=seed, max_rows=max_rows)
+    return extract_dataset(dataset, groups=groups, seed=seed, max_rows=max_rows,
+                           openml_engine=openml_engine)
 
 
 class MetaFeatureExtractor:
@@ -124,6 +152,8 @@ class MetaFeatureExtractor:
     seed : int, default 0
     max_rows : int, default DEFAULT_MAX_ROWS
         Row cap for expensive groups.
+    openml_engine : {"today", "2018"}, default "today"
+        OpenML definitions to follow (see :func:`extract`).
 
     Attributes
     ----------
@@ -144,13 +174,15 @@ class MetaFeatureExtractor:
     """
 
     def __init__(self, groups: str | Iterable[str] | None = None, *, seed: int = 0,
-                 max_rows: int = DEFAULT_MAX_ROWS) -> None:
+                 max_rows: int = DEFAULT_MAX_ROWS, openml_engine: str = "today") -> None:
         self.groups = groups
         self.seed = seed
         self.max_rows = max_rows
+        self.openml_engine = openml_engine
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {"groups": self.groups, "seed": self.seed, "max_rows": self.max_rows}
+        return {"groups": self.groups, "seed": self.seed, "max_rows": self.max_rows,
+                "openml_engine": self.openml_engine}
 
     def set_params(self, **params: Any) -> "MetaFeatureExtractor":
         for key, value in params.items():
@@ -171,7 +203,7 @@ class MetaFeatureExtractor:
         self
         """
         series = extract(self._data(X, y), target=target, groups=self.groups, seed=self.seed,
-                         max_rows=self.max_rows, task=task)
+                         max_rows=self.max_rows, task=task, openml_engine=self.openml_engine)
         self.metafeatures_ = series
         self.timings_ = dict(series.attrs["timings"])
         self.subsampled_ = bool(series.attrs["subsampled"])
@@ -190,7 +222,7 @@ class MetaFeatureExtractor:
             series = self.metafeatures_
         else:
             series = extract(self._data(X, y), groups=self.groups, seed=self.seed,
-                             max_rows=self.max_rows)
+                             max_rows=self.max_rows, openml_engine=self.openml_engine)
         return series.to_frame().T.reset_index(drop=True)
 
     def fit_transform(self, X: Any, y: Any = None, **kwargs: Any) -> pd.DataFrame:

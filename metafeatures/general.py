@@ -34,8 +34,8 @@ _COUNTS = {
     "MajorityClassSize": "Instances of the most frequent class.",
     "MinorityClassSize": "Instances of the least frequent class that occurs.",
     "MajorityClassPercentage": "100 * MajorityClassSize / (rows with a known class).",
-    "MinorityClassPercentage": "MinorityClassSize / (rows with a known class): a fraction, not a percentage, "
-                               "as in every value OpenML publishes under this name.",
+    "MinorityClassPercentage": "100 * MinorityClassSize / (rows with a known class), as OpenML today "
+                               "(openml_engine='2018': the fraction the 2018 export published).",
     "DefaultAccuracy": "Accuracy of always predicting the majority class: MajorityClassSize / (rows with a known class).",
     "AutoCorrelation": "(n - 1 - changes) / (n - 1) over the target in row order; changes = number of "
                        "consecutive class changes (classification) or sum of absolute differences "
@@ -53,10 +53,10 @@ _CARDINALITY = {
     "CardinalityAtTwo": "Product of the two largest distinct-value counts over all attributes (target included; later factors at least 1).",
     "CardinalityAtThree": "Product of the three largest distinct-value counts (as CardinalityAtTwo).",
     "CardinalityAtFour": "Product of the four largest distinct-value counts (as CardinalityAtTwo).",
-    "MaxNominalAttDistinctValues": "Most declared values of a nominal attribute (target excluded; NaN without nominal attributes).",
-    "MinNominalAttDistinctValues": "Fewest declared values of a nominal attribute (target excluded).",
-    "MeanNominalAttDistinctValues": "Mean number of declared values of the nominal attributes (target excluded).",
-    "StdvNominalAttDistinctValues": "Sample standard deviation of the nominal attributes' declared value counts (target excluded).",
+    "MaxNominalAttDistinctValues": "Most occurring values of a nominal attribute, nominal target included (2018 engine: declared values, target excluded).",
+    "MinNominalAttDistinctValues": "Fewest occurring values of a nominal attribute, nominal target included (2018: declared, target excluded).",
+    "MeanNominalAttDistinctValues": "Mean number of occurring values of the nominal attributes, nominal target included (2018: declared, target excluded).",
+    "StdvNominalAttDistinctValues": "Sample standard deviation of the nominal attributes' value counts (as the Mean).",
 }
 _EXTRA = {
     "NumberOfFeaturesWithMissingValues": "Attributes (target excluded) with at least one missing cell.",
@@ -138,7 +138,8 @@ def _class_distribution(ctx: DatasetContext) -> dict[str, float]:
     return {
         "MajorityClassSize": counts.max(), "MinorityClassSize": counts.min(),
         "MajorityClassPercentage": 100.0 * counts.max() / n_lab,
-        "MinorityClassPercentage": counts.min() / n_lab,  # OpenML publishes a fraction
+        # the 2018 engine published a fraction; OpenML today a percentage
+        "MinorityClassPercentage": counts.min() / n_lab * (1.0 if ctx.openml_engine == "2018" else 100.0),
         "DefaultAccuracy": counts.max() / n_lab,
         "ClassProbabilityMean": float(probs.mean()),
         "ClassProbabilityStdDev": float(probs.std(ddof=1)) if probs.size > 1 else 0.0,
@@ -178,8 +179,9 @@ def _cardinality(ctx: DatasetContext) -> dict[str, float]:
     for k, name in ((2, "Two"), (3, "Three"), (4, "Four")):
         if every.size >= k:
             out[f"CardinalityAt{name}"] = float(every[0] * np.prod(np.maximum(every[1:k], 1)))
-    # OpenML's published NominalAttDistinctValues: declared values, target excluded
-    nom = ctx.n_categories.astype(float)
+    if ctx.openml_engine == "2018":  # the 2018 export: declared values, target excluded
+        nom = ctx.n_categories.astype(float)
+    # OpenML today: occurring values, nominal target included (``nom`` from above)
     out.update({"MaxNominalAttDistinctValues": float(nom.max()), "MinNominalAttDistinctValues": float(nom.min()),
                 "MeanNominalAttDistinctValues": float(nom.mean()),
                 "StdvNominalAttDistinctValues": float(nom.std(ddof=1)) if nom.size > 1 else 0.0}

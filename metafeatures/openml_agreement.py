@@ -191,8 +191,13 @@ def _rel_error(a: float, b: float) -> float:
     return abs(a - b) / abs(b) if b != 0 else math.inf
 
 
-def compare(shared: Path | None = None, tasks: list[str] | None = None) -> list[Comparison]:
-    """Compare every OpenML quality we define on every matched task."""
+def compare(shared: Path | None = None, tasks: list[str] | None = None,
+            openml_engine: str = "2018") -> list[Comparison]:
+    """Compare every OpenML quality we define on every matched task.
+
+    ``openml_engine`` selects the definitions metaknow computes: "2018" (default; the
+    export was made by the 2018 engine) or "today" (OpenML's current definitions).
+    """
     from metafeatures import all_groups, extract_dataset
     from metaknow.dataset import load_dataset
 
@@ -206,9 +211,10 @@ def compare(shared: Path | None = None, tasks: list[str] | None = None) -> list[
             continue
         path = shared / "data" / "corpus" / f"{match.dataset}.arff.gz"
         dataset = load_dataset(path, target=match.target, task="classification")
-        ours = extract_dataset(dataset, groups=groups)
+        ours = extract_dataset(dataset, groups=groups, openml_engine=openml_engine)
         last = _last_attribute(path)
-        variants = [(kind, extract_dataset(_variant(dataset, last, kind), groups=groups))
+        variants = [(kind, extract_dataset(_variant(dataset, last, kind), groups=groups,
+                                                   openml_engine=openml_engine))
                     for kind in match.variants]
         theirs = qualities[task]
         for quality in sorted(openml_names & set(theirs)):
@@ -267,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=default_shared())
     parser.add_argument("--details", action="store_true", help="list every differing value")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--openml-engine", choices=("2018", "today"), default="2018",
+                        help="definitions metaknow computes (the export is the 2018 engine's)")
     args = parser.parse_args(argv)
     if not (args.shared / "data" / "corpus").is_dir():
         print(f"error: no corpus under {args.shared}; pass --shared PATH", file=sys.stderr)
@@ -274,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     import warnings
 
     warnings.simplefilter("ignore")
-    rows = compare(args.shared)
+    rows = compare(args.shared, openml_engine=args.openml_engine)
     table = agreement_table(rows)
     if args.markdown:
         print("| OpenML quality | datasets | equal (1e-6) | explained | max rel. error | pass |")

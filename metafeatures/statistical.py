@@ -74,8 +74,14 @@ def _moment_summaries(ctx: DatasetContext) -> dict[str, float]:
     if X.shape[1] == 0:
         return out
     moments = column_moments(X)
+    # OpenML today leaves constant attributes out of the skewness/kurtosis summaries;
+    # the 2018 engine counted them as 0
+    varying = ~(moments["sd"] ** 2 < 1e-19)
     for cat, (key, _) in _MOMENTS.items():
-        out.update(summary_values(f"{{stat}}{cat}OfNumericAtts", moments[key]))
+        values = moments[key]
+        if key in ("skewness", "kurtosis") and ctx.openml_engine != "2018":
+            values = values[varying]
+        out.update(summary_values(f"{{stat}}{cat}OfNumericAtts", values))
     return out
 
 

@@ -209,12 +209,12 @@ def _open_store(repository: str) -> Any:
 
 
 def _extract(dataset: Dataset | None, groups: Iterable[str] | None, seed: int) -> pd.Series:
-    from metafeatures import extract_dataset, group_names
+    from metafeatures import STORE_ENGINE, extract_dataset, group_names
 
     chosen = list(groups) if groups is not None else [g for g in DEFAULT_GROUPS if g in group_names()]
     if chosen == ["all"]:
         chosen = group_names()
-    return extract_dataset(dataset, groups=chosen, seed=seed)
+    return extract_dataset(dataset, groups=chosen, seed=seed, openml_engine=STORE_ENGINE)
 
 
 #: Exact counts that together identify a dataset across extractors (ours vs OpenML's).

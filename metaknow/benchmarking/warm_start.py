@@ -332,7 +332,7 @@ def _contexts(dataset: Any, space_name: str, full_view: Any, optimised: bool,
     loop's per-task surrogates of the :data:`TRANSFER_SOURCES` nearest tasks. Returns the
     context (seed 0) and the lookup seconds of each list (meta-features included in both).
     """
-    from metafeatures import extract
+    from metafeatures import STORE_ENGINE, extract
     from metaknow.bo.priors import priors_from_view
     from metaknow.bo.transfer import TransferPrior, sources_from_view
     from metaknow.recommend import recommend_from_view
@@ -344,7 +344,7 @@ def _contexts(dataset: Any, space_name: str, full_view: Any, optimised: bool,
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mf = extract(dataset, seed=0)
+        mf = extract(dataset, seed=0, openml_engine=STORE_ENGINE)
     extraction = time.perf_counter() - t0
     rec = recommend_from_view(view, mf, k=10, space=space_name, strategy=NEAREST_STRATEGY,
                               n_nearest=max(5, TRANSFER_SOURCES))

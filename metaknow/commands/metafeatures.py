@@ -41,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--max-rows", type=_positive_int, default=DEFAULT_MAX_ROWS,
                         help=f"row cap for expensive groups (default {DEFAULT_MAX_ROWS})")
+    parser.add_argument("--openml-engine", choices=["today", "2018"], default="today",
+                        help="OpenML definitions: today's (default) or the 2018 export's")
     parser.add_argument("--format", choices=["table", "json", "csv"], default="table",
                         help="output format (default table)")
     parser.add_argument("--verbose", action="store_true", help="show warnings")
@@ -108,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
     from metaknow.dataset import load_dataset
 
     dataset = load_dataset(args.data, target=args.target, task=args.task)
-    series = extract_dataset(dataset, groups=args.groups, seed=args.seed, max_rows=args.max_rows)
+    series = extract_dataset(dataset, groups=args.groups, seed=args.seed, max_rows=args.max_rows,
+                             openml_engine=args.openml_engine)
     if series.empty:
         raise DataError("no meta-feature computed")
     if args.format == "json":

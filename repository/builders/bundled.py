@@ -109,7 +109,7 @@ def compute_metafeatures(corpus: str | Path, out: str | Path = BUNDLED_DIR, *,
     import pandas as pd
 
     from metaknow.dataset import load_dataset
-    from metafeatures import EXTRACTOR_VERSION, extract
+    from metafeatures import STORE_ENGINE, engine_version, extract
 
     corpus, out = Path(corpus), Path(out)
     manifest = corpus / "manifest.csv" if corpus.is_dir() else corpus
@@ -121,9 +121,9 @@ def compute_metafeatures(corpus: str | Path, out: str | Path = BUNDLED_DIR, *,
         except Exception as exc:  # the build skips it too
             log(f"meta-features: {e.name} left out ({exc})")
             continue
-        values = extract(data, task=data.task, seed=0)
+        values = extract(data, task=data.task, seed=0, openml_engine=STORE_ENGINE)
         rows.append({"task": e.name, "source": SOURCE, "extractor": "metaknow",
-                     "extractor_version": str(EXTRACTOR_VERSION), **values.to_dict()})
+                     "extractor_version": engine_version(STORE_ENGINE), **values.to_dict()})
         log(f"meta-features: {e.name} ({int(values.notna().sum())}/{len(values)} values, "
             f"{time.time() - start:.1f} s)")
     frame = pd.DataFrame(rows)

@@ -214,10 +214,10 @@ class LocalBuilder:
         """Extract and store the meta-features of every stored task among ``datasets`` that
         lacks them for the current extractor version (seed 0, all groups). Returns how
         many tasks got meta-features."""
-        from metafeatures import EXTRACTOR_VERSION, extract
+        from metafeatures import STORE_ENGINE, engine_version, extract
 
         have = self.store.metafeatures("metaknow")
-        current = set(have.loc[have["extractor_version"] == str(EXTRACTOR_VERSION), "task"]) \
+        current = set(have.loc[have["extractor_version"] == engine_version(STORE_ENGINE), "task"]) \
             if len(have) else set()
         added = 0
         for entry in datasets:
@@ -227,12 +227,12 @@ class LocalBuilder:
                 continue
             try:
                 dataset = self.load(entry)
-                values = extract(dataset, task=dataset.task, seed=0)
+                values = extract(dataset, task=dataset.task, seed=0, openml_engine=STORE_ENGINE)
             except MetaknowError as exc:
                 self.log(f"meta-features: {entry.name} left out ({exc})")
                 continue
             self.store.ingest([MetaFeatureRecord(entry.name, self.source, values.to_dict(),
-                                                 "metaknow", str(EXTRACTOR_VERSION))], provenance)
+                                                 "metaknow", engine_version(STORE_ENGINE))], provenance)
             self.log(f"meta-features: {entry.name}")
             added += 1
         return added

@@ -138,7 +138,8 @@ def test_guarded_isolates_one_failing_meta_feature() -> None:
 def test_sklearn_style_extractor() -> None:
     data = mixed_table()
     est = MetaFeatureExtractor(groups=CHEAP, seed=1)
-    assert est.get_params() == {"groups": CHEAP, "seed": 1, "max_rows": metafeatures.DEFAULT_MAX_ROWS}
+    assert est.get_params() == {"groups": CHEAP, "seed": 1, "max_rows": metafeatures.DEFAULT_MAX_ROWS,
+                                "openml_engine": "today"}
     assert not hasattr(est, "metafeatures_")  # __init__ only stores
     with pytest.raises(DataError, match="not fitted"):
         est.transform()

@@ -50,7 +50,7 @@ def test_counts(tiny: pd.Series) -> None:
 def test_class_distribution(tiny: pd.Series) -> None:
     assert tiny["MajorityClassSize"] == 3 and tiny["MinorityClassSize"] == 3
     assert tiny["MajorityClassPercentage"] == pytest.approx(50.0)
-    assert tiny["MinorityClassPercentage"] == pytest.approx(0.5)  # a fraction, as OpenML publishes
+    assert tiny["MinorityClassPercentage"] == pytest.approx(50.0)  # a percentage, as OpenML today
     assert tiny["DefaultAccuracy"] == pytest.approx(0.5)
     # p p p n n n: one change over five transitions
     assert tiny["AutoCorrelation"] == pytest.approx((6 - 1 - 1) / 5)
@@ -65,11 +65,11 @@ def test_cardinality_and_distinct_values(tiny: pd.Series) -> None:
     assert tiny["CardinalityAtTwo"] == 5 * 3
     assert tiny["CardinalityAtThree"] == 5 * 3 * 2
     assert tiny["CardinalityAtFour"] == 5 * 3 * 2 * 2
-    # declared values of the nominal attributes, target excluded: x2 -> 3, x3 -> 2
+    # occurring values, nominal target included (OpenML today): x2 -> 3, x3 -> 2, y -> 2
     assert tiny["MaxNominalAttDistinctValues"] == 3
     assert tiny["MinNominalAttDistinctValues"] == 2
-    assert tiny["MeanNominalAttDistinctValues"] == pytest.approx(2.5)
-    assert tiny["StdvNominalAttDistinctValues"] == pytest.approx(math.sqrt(0.5))
+    assert tiny["MeanNominalAttDistinctValues"] == pytest.approx(7 / 3)
+    assert tiny["StdvNominalAttDistinctValues"] == pytest.approx(math.sqrt(1 / 3))
 
 
 def test_numeric_moments(tiny: pd.Series) -> None:
