@@ -20,7 +20,7 @@ from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.exceptions import MetaknowError
 
 __all__ = ["MethodContext", "METHODS", "SINGLE_CONFIGURATION", "run_method", "uses_recommendations",
-           "uses_optimised", "uses_nearest", "uses_transfer", "applies_to"]
+           "uses_optimised", "uses_nearest", "uses_transfer", "uses_meta_source", "applies_to"]
 
 
 @dataclass
@@ -31,7 +31,9 @@ class MethodContext:
     computed from the repository *without* this dataset (leave-one-dataset-out), by the
     nearest-tasks strategy; ``optimised`` those of the optimised portfolio.
     ``prior`` holds surrogate priors from the nearest tasks, ``transfer`` their fitted
-    per-task surrogates (a :class:`~metaknow.bo.transfer.TransferPrior`), or None.
+    per-task surrogates (a :class:`~metaknow.bo.transfer.TransferPrior`), or None;
+    ``meta_source`` the meta-surrogate conditioned on the dataset
+    (:class:`~metaknow.bo.meta_source.MetaSurrogateSource`), or None.
     """
 
     seed: int
@@ -39,6 +41,7 @@ class MethodContext:
     prior: Any = None
     optimised: list[dict[str, Any]] = field(default_factory=list)
     transfer: Any = None
+    meta_source: Any = None
 
 
 def _until_exhausted(step: Callable[[], None]) -> None:
@@ -174,6 +177,11 @@ def uses_recommendations(name: str) -> bool:
 def uses_transfer(name: str) -> bool:
     """Whether method ``name`` runs the loop with the nearest tasks' surrogates."""
     return name.startswith("metaknow-transfer")
+
+
+def uses_meta_source(name: str) -> bool:
+    """Whether method ``name`` adds the meta-surrogate to the transfer loop's sources."""
+    return uses_transfer(name) and name.endswith("-meta")
 
 
 def uses_nearest(name: str) -> bool:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from metaknow.benchmarking.methods import (METHODS, SINGLE_CONFIGURATION, MethodContext, run_method,
                                            uses_nearest, uses_optimised, uses_recommendations,
-                                           uses_transfer, applies_to)
+                                           uses_transfer, uses_meta_source, applies_to)
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.benchmarking.records import (LOOKUP, LOOKUP_OPTIMISED, OPTIMISED, RECOMMENDATIONS,
                                            own_tasks, record_lookup, retire_stale_runs,
@@ -61,16 +61,29 @@ TRANSFER_SOURCES = 10
 
 # ------------------------------------------------------------ metaknow methods
 def _metaknow(problem: TuningProblem, ctx: MethodContext, k: int, priors: bool = False,
-              optimised: bool = False, transfer: bool = False) -> None:
+              optimised: bool = False, transfer: bool = False, handover: float | None = None,
+              meta: bool = False) -> None:
+    import copy
+
     from metaknow.bo.initial_design import WarmStartDesign
     from metaknow.bo.optimizer import Optimizer
+
+    prior = ctx.transfer if transfer else None
+    if prior is not None and (handover is not None or meta):
+        prior = copy.copy(prior)  # a variant of the shared sources: same forests
+        prior.names, prior.models = list(prior.names), list(prior.models)
+        prior.handover = handover
+        if meta:
+            if ctx.meta_source is None:
+                raise MetaknowError("no meta-surrogate source was prepared for this dataset")
+            prior.add_source("meta-surrogate", ctx.meta_source)
 
     warm = ctx.optimised if optimised else ctx.recommendations
     design = WarmStartDesign(warm[:k]) if k else None
     prior_obs = ctx.prior if priors else None
     opt = Optimizer(problem.space, seed=ctx.seed, initial_design=design,
                     budget_hint=problem.budget, priors=prior_obs,
-                    transfer=ctx.transfer if transfer else None)
+                    transfer=prior)
     try:
         while True:
             info = opt.ask()
@@ -86,6 +99,10 @@ METHODS["metaknow-warm10"] = lambda p, c: _metaknow(p, c, 10)
 METHODS["metaknow-warm10-priors"] = lambda p, c: _metaknow(p, c, 10, priors=True)
 METHODS["metaknow-portfolio10"] = lambda p, c: _metaknow(p, c, 10, optimised=True)
 METHODS["metaknow-transfer"] = lambda p, c: _metaknow(p, c, TRANSFER_WARM_START, transfer=True)
+METHODS["metaknow-transfer-h10"] = lambda p, c: _metaknow(p, c, TRANSFER_WARM_START,
+                                                         transfer=True, handover=10.0)
+METHODS["metaknow-transfer-meta"] = lambda p, c: _metaknow(p, c, TRANSFER_WARM_START,
+                                                          transfer=True, meta=True)
 
 
 # --------------------------------------------------------------------- CLI
@@ -205,7 +222,8 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
                 space = get_space(space_name, dataset().task)
                 ctx, lookups = _contexts(dataset(), space_name, view,
                                          any(uses_optimised(m) for m in methods),
-                                         any(uses_transfer(m) for m in methods))
+                                         any(uses_transfer(m) for m in methods),
+                                         any(uses_meta_source(m) for m in methods))
                 lists = [(ctx.recommendations, uses_nearest, RECOMMENDATIONS, LOOKUP)]
                 if ctx.optimised:
                     lists.append((ctx.optimised, uses_optimised, OPTIMISED, LOOKUP_OPTIMISED))
@@ -230,7 +248,8 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
                     continue  # another process on the same folder finished it meanwhile
                 t0 = time.perf_counter()
                 run_method(method, problem, MethodContext(seed, ctx.recommendations, ctx.prior,
-                                                          ctx.optimised, ctx.transfer))
+                                                          ctx.optimised, ctx.transfer,
+                                                          ctx.meta_source))
                 _write_run(out, space_name, name, method, seed, problem)
                 best = problem.trials[-1].best_so_far if problem.trials else float("nan")
                 print(f"{space_name:>14} {name:>16} {method:>22} seed {seed}: "
@@ -324,12 +343,13 @@ def _raw_lightgbm() -> Any:
 
 
 def _contexts(dataset: Any, space_name: str, full_view: Any, optimised: bool,
-              transfer: bool) -> tuple[MethodContext, dict[str, float]]:
+              transfer: bool, meta_source: bool = False) -> tuple[MethodContext, dict[str, float]]:
     """What the warm methods start from, from the repository without ``dataset``.
 
     The nearest-tasks top 10 with surrogate priors from the nearest tasks; with
     ``optimised``, also the optimised portfolio's top 10; with ``transfer``, the transfer
-    loop's per-task surrogates of the :data:`TRANSFER_SOURCES` nearest tasks. Returns the
+    loop's per-task surrogates of the :data:`TRANSFER_SOURCES` nearest tasks; with
+    ``meta_source``, the meta-surrogate conditioned on the dataset. Returns the
     context (seed 0) and the lookup seconds of each list (meta-features included in both).
     """
     from metafeatures import STORE_ENGINE, extract
@@ -357,6 +377,8 @@ def _contexts(dataset: Any, space_name: str, full_view: Any, optimised: bool,
     if transfer:
         ctx.transfer = TransferPrior(sources_from_view(
             view, space, [t.task_id for t in rec.nearest_tasks[:TRANSFER_SOURCES]]))
+    if meta_source:
+        ctx.meta_source = _meta_source(view, space, mf)
     if optimised:
         strategy = get_recommender("optimised_portfolio", cache=False).fit(view)
         strategy.surrogate(mf)  # the per-repository fit a user's cache holds: not charged
@@ -365,6 +387,18 @@ def _contexts(dataset: Any, space_name: str, full_view: Any, optimised: bool,
         lookups[LOOKUP_OPTIMISED] = extraction + time.perf_counter() - t1
         ctx.optimised = [dict(c.params) for c in picks]
     return ctx, lookups
+
+
+def _meta_source(view: Any, space: Any, mf: Any) -> Any:
+    """The meta-surrogate of ``view`` (fitted as the optimised portfolio fits it, not
+    cached: the view changes per held-out dataset), conditioned on ``mf``."""
+    from metaknow.bo.maximizer import random_vectors
+    from metaknow.bo.meta_source import MetaSurrogateSource
+    from metaknow.recommenders import get_recommender
+
+    surrogate = get_recommender("optimised_portfolio", cache=False).fit(view).surrogate(mf)
+    reference = random_vectors(space, np.random.default_rng(0), 500)
+    return MetaSurrogateSource(surrogate, mf, reference)
 
 
 def held_out_view(repository: str, space_name: str, dataset: Any) -> Any:

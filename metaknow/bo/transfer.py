@@ -41,7 +41,7 @@ import numpy as np
 from metaknow.bo.surrogate import RandomForestSurrogate
 
 __all__ = ["SourceTask", "TransferPrior", "TransferAcquisition", "ranking_losses",
-           "rgpe_weights", "sources_from_view"]
+           "rgpe_weights", "with_target_floor", "sources_from_view"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,20 @@ def rgpe_weights(losses: np.ndarray) -> np.ndarray:
     return winners.mean(axis=1)
 
 
+def with_target_floor(weights: np.ndarray, floor: float) -> np.ndarray:
+    """``weights`` (last: the target) with the target's weight raised to at least ``floor``;
+    the sources keep their proportions and share the rest (all of it goes to the target
+    when no source has weight)."""
+    w = np.asarray(weights, dtype=float).copy()
+    floor = float(np.clip(floor, 0.0, 1.0))
+    if w[-1] >= floor:
+        return w
+    rest = w[:-1].sum()
+    w[:-1] = w[:-1] * ((1.0 - floor) / rest) if rest > 0 else 0.0
+    w[-1] = floor if rest > 0 else 1.0
+    return w
+
+
 def _oob_predictions(surrogate: RandomForestSurrogate, X: np.ndarray) -> np.ndarray:
     """Out-of-bag mean prediction of each training row (in-bag mean where no tree left it out)."""
     from metaknow.bo.surrogate import _as_tree_input, impute_inactive
@@ -133,17 +147,29 @@ class TransferPrior:
     max_ranked : int, default=100
         Trials the ranking losses look at (the most recent ones beyond that: the loss
         costs the square of this number).
+    handover : float, optional
+        With ``n`` trials of its own, the run's own forest gets at least the weight
+        ``n / (n + handover)`` (the sources share the rest in their ranking-loss
+        proportions): half the weight after ``handover`` trials, whatever the ranking
+        losses say. On small, noisy targets the out-of-bag ranking of the run's own
+        forest is rarely better than a prior's, so without a floor the priors keep
+        steering to the end of the run. None (the default) leaves the weights as the
+        ranking losses give them.
     seed : int, default=0
     """
 
     def __init__(self, sources: Sequence[SourceTask], *, n_trees: int = 10,
-                 n_bootstrap: int = 50, max_ranked: int = 100, seed: int = 0) -> None:
+                 n_bootstrap: int = 50, max_ranked: int = 100, handover: float | None = None,
+                 seed: int = 0) -> None:
+        if handover is not None and not handover > 0:
+            raise ValueError(f"handover must be positive, got {handover!r}")
         self.n_trees = n_trees
         self.n_bootstrap = n_bootstrap
         self.max_ranked = max_ranked
+        self.handover = handover
         self.seed = seed
         self.names: list[str] = []
-        self.models: list[_Standardised] = []
+        self.models: list[Any] = []
         for i, src in enumerate(sources):
             y = np.asarray(src.y, dtype=float)
             ok = np.isfinite(y)
@@ -157,6 +183,12 @@ class TransferPrior:
     def __len__(self) -> int:
         return len(self.models)
 
+    def add_source(self, name: str, model: Any) -> None:
+        """Add a ready source: anything whose ``predict(V)`` returns ``(mean, var)`` of the
+        cost in its own standardised units (e.g. :class:`~metaknow.bo.meta_source.MetaSurrogateSource`)."""
+        self.names.append(str(name))
+        self.models.append(model)
+
     def weights(self, target: RandomForestSurrogate, X: np.ndarray, y: np.ndarray,
                 rng: np.random.Generator) -> np.ndarray:
         """Ranking-loss weights of the sources and (last) the target forest.
@@ -164,7 +196,7 @@ class TransferPrior:
         ``X``/``y`` are the target's observed trials (the first rows of what ``target`` was
         fitted on). With fewer than 3 trials every model weighs the same.
         """
-        n_models = len(self.models) + 1
+        n_models, n_own = len(self.models) + 1, len(y)
         if len(y) < 3:
             return np.full(n_models, 1.0 / n_models)
         with warnings.catch_warnings():
@@ -174,7 +206,10 @@ class TransferPrior:
         X, y, own = X[keep], y[keep], own[keep]
         preds = np.vstack([np.stack([m.predict(X)[0] for m in self.models]), own])
         counts = rng.multinomial(len(y), np.full(len(y), 1.0 / len(y)), size=int(self.n_bootstrap))
-        return rgpe_weights(ranking_losses(preds, y, counts))
+        weights = rgpe_weights(ranking_losses(preds, y, counts))
+        if self.handover is None:
+            return weights
+        return with_target_floor(weights, n_own / (n_own + float(self.handover)))
 
     def acquisition(self, target: RandomForestSurrogate, X: np.ndarray, y: np.ndarray,
                     incumbent: np.ndarray, best: float, rng: np.random.Generator,

@@ -104,3 +104,59 @@ def test_tune_with_transfer_reports_the_sources_and_their_weights() -> None:
     weights = [n for n in result.notes if n.startswith("transfer weights")]
     assert len(weights) == 1 and weights[0].startswith("transfer weights at the last model-based")
     assert len(result.history) == 7
+
+
+def test_target_floor_by_hand() -> None:
+    from metaknow.bo.transfer import with_target_floor
+
+    # sources 0.6 / 0.3, target 0.1; floor 0.5: the sources keep their 2:1 ratio in the rest
+    np.testing.assert_allclose(with_target_floor(np.array([0.6, 0.3, 0.1]), 0.5),
+                               [1 / 3, 1 / 6, 0.5])
+    # a target already above the floor is left alone
+    np.testing.assert_allclose(with_target_floor(np.array([0.2, 0.8]), 0.5), [0.2, 0.8])
+    # no source has weight: everything stays on the target
+    np.testing.assert_allclose(with_target_floor(np.array([0.0, 0.0, 1.0]), 0.3), [0, 0, 1])
+
+
+def test_handover_gives_the_run_half_the_weight_after_that_many_trials() -> None:
+    prior = TransferPrior([source(1.0, "a", 1), source(1.0, "b", 2)], handover=10)
+    opt = Optimizer(SPACE, seed=3, transfer=prior, budget_hint=20)
+    for _ in range(20):
+        trial = opt.ask()
+        opt.tell(trial, cost(trial.config))
+    for trial_id, w in opt.transfer_weights.items():
+        n_own = trial_id  # trials are numbered from 0: trial k proposes after k trials
+        assert w["target"] >= n_own / (n_own + 10) - 1e-12
+        assert sum(w.values()) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="handover must be positive"):
+        TransferPrior([source(1.0, "a", 1)], handover=0)
+
+
+def test_meta_surrogate_source_predicts_standardised_costs() -> None:
+    from metaknow.bo.meta_source import MetaSurrogateSource
+    from metaknow.recommenders.meta_surrogate import MetaSurrogate
+
+    space = get_space("lightgbm", "classification")
+    configs = space.design(30, seed=4, include_default=False)
+    V = np.vstack([space.to_vector(c) for c in configs])
+    # task f in {0, 1}: the score rises with the first parameter on f=0 tasks and falls on f=1
+    tasks = [f"t{i}" for i in range(8)]
+    f = np.array([i % 2 for i in range(8)], dtype=float)
+    x = np.nan_to_num(V[:, 0], nan=0.5)
+    perf = pd.DataFrame([x if fi == 0 else 1 - x for fi in f], index=tasks,
+                        columns=[f"c{j}" for j in range(len(configs))])
+    view = RepositoryView(perf, pd.DataFrame({"f": f, "g": np.arange(8.0)}, index=tasks),
+                          {f"c{j}": (space.key, c) for j, c in enumerate(configs)}, "roc_auc")
+    model = MetaSurrogate(n_models=2, n_estimators=50, min_child_samples=3).fit(view, space)
+    src = MetaSurrogateSource(model, pd.Series({"f": 1.0, "g": 3.0}), V)
+    mean, var = src.predict(V)
+    assert mean.mean() == pytest.approx(0.0, abs=1e-9)   # standardised over the reference
+    assert mean.std() == pytest.approx(1.0, rel=1e-6)
+    # a cost: on an f=1 task a larger first parameter scores worse, so it costs more
+    assert np.corrcoef(mean, x)[0, 1] > 0.8
+    rank, spread = model.predict(model.task_matrix(pd.Series({"f": 1.0, "g": 3.0})), V)
+    np.testing.assert_allclose(mean, (-rank[0] - src.mu) / src.sd)
+    np.testing.assert_allclose(var, spread[0] ** 2 / src.sd ** 2)
+    prior = TransferPrior([])
+    prior.add_source("meta-surrogate", src)
+    assert prior.names == ["meta-surrogate"] and len(prior) == 1
