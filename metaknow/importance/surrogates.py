@@ -77,6 +77,8 @@ class TaskSurrogate:
     n_evaluations : int
     y : array
         The scores the forest was fitted on.
+    U : array (n, d)
+        Their unit encoding (inactive entries as imputed).
     """
 
     task: str
@@ -85,6 +87,7 @@ class TaskSurrogate:
     varied: np.ndarray
     n_evaluations: int
     y: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0))
+    U: np.ndarray = field(repr=False, default_factory=lambda: np.empty((0, 0)))
 
     @property
     def names(self) -> list[str]:
@@ -117,7 +120,7 @@ def fit_surrogate(space: SearchSpace, configs: Sequence[Mapping[str, Any]], y: S
     forest = RandomForestRegressor(n_estimators=int(n_trees), min_samples_leaf=int(min_samples_leaf),
                                    max_features=1.0, bootstrap=True, random_state=seed, n_jobs=1)
     forest.fit(U, y)
-    return TaskSurrogate(task, space, forest, varied, len(y), y)
+    return TaskSurrogate(task, space, forest, varied, len(y), y, U)
 
 
 def task_evaluations(view: Any, space: SearchSpace, task: str
