@@ -20,7 +20,7 @@ from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.exceptions import MetaknowError
 
 __all__ = ["MethodContext", "METHODS", "SINGLE_CONFIGURATION", "run_method", "uses_recommendations",
-           "uses_optimised", "uses_nearest", "uses_transfer", "applies_to"]
+           "uses_optimised", "uses_nearest", "uses_transfer", "uses_learned", "applies_to"]
 
 
 @dataclass
@@ -31,7 +31,9 @@ class MethodContext:
     computed from the repository *without* this dataset (leave-one-dataset-out), by the
     nearest-tasks strategy; ``optimised`` those of the optimised portfolio.
     ``prior`` holds surrogate priors from the nearest tasks, ``transfer`` their fitted
-    per-task surrogates (a :class:`~metaknow.bo.transfer.TransferPrior`), or None.
+    per-task surrogates (a :class:`~metaknow.bo.transfer.TransferPrior`), ``learned`` the
+    space learned from them (a :class:`~metaknow.importance.learned_space.LearnedSpace`),
+    or None.
     """
 
     seed: int
@@ -39,6 +41,7 @@ class MethodContext:
     prior: Any = None
     optimised: list[dict[str, Any]] = field(default_factory=list)
     transfer: Any = None
+    learned: Any = None
 
 
 def _until_exhausted(step: Callable[[], None]) -> None:
@@ -168,12 +171,17 @@ def uses_recommendations(name: str) -> bool:
     """Whether method ``name`` starts from metaknow's recommendations of either kind (it is
     charged the lookup time)."""
     return (name.startswith(("metaknow-warm", "optuna-tpe-warm")) or uses_transfer(name)
-            or uses_optimised(name))
+            or uses_optimised(name) or uses_learned(name))
 
 
 def uses_transfer(name: str) -> bool:
     """Whether method ``name`` runs the loop with the nearest tasks' surrogates."""
     return name.startswith("metaknow-transfer")
+
+
+def uses_learned(name: str) -> bool:
+    """Whether method ``name`` tunes the space learned from the nearest tasks."""
+    return name.startswith("metaknow-learned")
 
 
 def uses_nearest(name: str) -> bool:
