@@ -43,14 +43,8 @@ def get_method(name: str, **params: Any) -> ImportanceMethod:
     return getattr(importlib.import_module(module), cls)(**params)
 
 
-def __getattr__(name: str) -> Any:  # the entry points import their modules lazily
-    if name == "importance":
-        from metaknow.importance.analysis import importance
-        return importance
-    if name == "tunability":
-        from metaknow.importance.tunability import tunability
-        return tunability
-    if name == "learn_space":
-        from metaknow.importance.learned_space import learn_space
-        return learn_space
-    raise AttributeError(name)
+# The entry points, bound after the registry (their modules read it at call time). A
+# function named like its module replaces the module as the package attribute.
+from metaknow.importance.analysis import importance  # noqa: E402
+from metaknow.importance.learned_space import learn_space  # noqa: E402
+from metaknow.importance.tunability import tunability  # noqa: E402
