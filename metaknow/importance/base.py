@@ -11,7 +11,7 @@ module with an :class:`ImportanceMethod` subclass + one line in
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from metaknow.importance.surrogates import TaskSurrogate
@@ -34,7 +34,6 @@ class Decomposition:
 
     shares: dict[tuple[str, ...], float]
     total_variance: float
-    extra: dict[str, float] = field(default_factory=dict)
 
 
 class ImportanceMethod(ABC):

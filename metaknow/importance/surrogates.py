@@ -150,6 +150,10 @@ def fit_surrogates(view: Any, space: SearchSpace, tasks: Sequence[str] | None = 
     are all equal, are skipped; the returned notes say which and why.
     """
     tasks = list(view.performance.index) if tasks is None else list(tasks)
+    unknown = [str(t) for t in tasks if t not in view.performance.index]
+    if unknown:
+        raise RepositoryError(f"unknown task(s) {', '.join(unknown[:5])}: not in the repository's "
+                              f"{view.n_tasks} tasks of space {space.key}")
     out: list[TaskSurrogate] = []
     few, flat = [], []
     for t in tasks:

@@ -44,3 +44,10 @@ def test_tunability_json_round_trip(view) -> None:
     d = json.loads(tunability(SPACE, view, n_candidates=256).to_json())
     assert set(d["learned_default"]) == set(SPACE.names)
     assert {row["parameter"] for row in d["summary"]} == set(SPACE.names) | {ALL}
+
+
+def test_unknown_task_is_a_one_line_repository_error(view) -> None:
+    from metaknow.exceptions import RepositoryError
+
+    with pytest.raises(RepositoryError, match="unknown task\\(s\\) nope: not in the repository's 6 tasks"):
+        importance(SPACE, view, ["t0", "nope"])
