@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also report data-driven defaults and the gain from tuning each "
                              "parameter alone")
     parser.add_argument("--top", type=int, default=15, help="rows shown in the table (default: 15)")
+    parser.add_argument("--domain", choices=("observed", "space"), default="observed",
+                        help="integrate over the range each task's evaluations cover (default) "
+                             "or over the whole space")
     parser.add_argument("--trees", type=int, default=32, help="trees per task surrogate (default: 32)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--plot", metavar="FILE", help="write a box plot (PNG) of the shares")
@@ -65,13 +68,14 @@ def run(args: argparse.Namespace) -> int:
         tasks = nearest_tasks(args.near, args.target, args.space, args.repository, args.n_near)
         notes.append(f"the {len(tasks)} prior tasks nearest to {args.near}: {', '.join(tasks)}")
     result = importance(space, view, tasks, method=args.method, pairs=not args.no_pairs,
-                        n_trees=args.trees, seed=args.seed)
+                        n_trees=args.trees, domain=args.domain, seed=args.seed)
     result.notes = notes + result.notes
     tun = None
     if args.tunability:
         from metaknow.importance.tunability import tunability
 
-        tun = tunability(space, view, tasks, n_trees=args.trees, seed=args.seed)
+        tun = tunability(space, view, tasks, n_trees=args.trees, domain=args.domain,
+                         seed=args.seed)
     if args.plot:
         from metaknow.importance.plot import plot_importance
 

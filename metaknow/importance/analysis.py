@@ -90,7 +90,8 @@ def summarise(per_task: pd.DataFrame) -> pd.DataFrame:
 
 def importance(space: SearchSpace, view: Any, tasks: Sequence[str] | None = None, *,
                method: str = "fanova", pairs: bool = True, n_trees: int = 32,
-               min_evaluations: int = 10, seed: int = 0) -> ImportanceResult:
+               min_evaluations: int = 10, domain: str = "observed", seed: int = 0
+               ) -> ImportanceResult:
     """Importance of ``space``'s parameters across the tasks of a repository view.
 
     Parameters
@@ -108,6 +109,9 @@ def importance(space: SearchSpace, view: Any, tasks: Sequence[str] | None = None
         Trees per task surrogate.
     min_evaluations : int, default=10
         Tasks with fewer evaluations are left out.
+    domain : {"observed", "space"}, default="observed"
+        Integrate over the range each task's evaluations cover, or over the whole space
+        (see :mod:`~metaknow.importance.surrogates`).
     seed : int, default=0
 
     Returns
@@ -115,7 +119,7 @@ def importance(space: SearchSpace, view: Any, tasks: Sequence[str] | None = None
     ImportanceResult
     """
     surrogates, notes = fit_surrogates(view, space, tasks, min_evaluations=min_evaluations,
-                                       n_trees=n_trees, seed=seed)
+                                       n_trees=n_trees, domain=domain, seed=seed)
     per_task = importance_of(surrogates, method, pairs)
     never = [p for p in space.names if p not in per_task.columns]
     if never:

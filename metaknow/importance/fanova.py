@@ -6,8 +6,9 @@ boxes (its leaves), so the marginal of its prediction over any subset ``S`` of i
 under the uniform measure on the hypercube, is itself piecewise constant and its
 variance is exact. This module computes it without the grid of the original algorithm:
 
-* leaf ``l`` has value ``v_l``, box ``B_l`` and measure ``m_l = prod_j w_lj`` (``w_lj``
-  its normalised width along ``j``);
+* leaf ``l`` has value ``v_l``, box ``B_l`` (cut to the surrogate's domain, see
+  :mod:`~metaknow.importance.surrogates`) and measure ``m_l = prod_j w_lj`` (``w_lj`` its
+  width along ``j`` as a share of the domain's);
 * the marginal over ``S`` is ``g_S(x_S) = sum_l a_l 1[x_S in B_l,S]`` with
   ``a_l = v_l m_l / prod_{j in S} w_lj`` (the leaf's value times its measure along the
   inputs integrated out), so ``E[g_S^2] = a^T O_S a`` with ``O_S`` the matrix of
@@ -35,10 +36,12 @@ from metaknow.importance.surrogates import TaskSurrogate
 __all__ = ["FANOVA", "tree_boxes", "box_decomposition"]
 
 
-def tree_boxes(tree: Any, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def tree_boxes(tree: Any, domain: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Leaf values and boxes ``(values (L,), lo (L, d), hi (L, d))`` of a fitted
-    scikit-learn regression tree on the unit hypercube (public ``tree_`` attributes)."""
+    scikit-learn regression tree (public ``tree_`` attributes), cut to ``domain``
+    (``(d, 2)`` bounds) and rescaled so that the domain becomes the unit hypercube."""
     t = tree.tree_
+    d = len(domain)
     lo = np.zeros((t.node_count, d))
     hi = np.ones((t.node_count, d))
     left, right, feature, threshold = t.children_left, t.children_right, t.feature, t.threshold
@@ -51,7 +54,12 @@ def tree_boxes(tree: Any, d: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         hi[a, f] = min(hi[node, f], th)
         lo[b, f] = max(lo[node, f], th)
     leaf = left == -1
-    return t.value[leaf, 0, 0].astype(float), np.clip(lo[leaf], 0, 1), np.clip(hi[leaf], 0, 1)
+    span = domain[:, 1] - domain[:, 0]
+
+    def rescale(a: np.ndarray) -> np.ndarray:
+        return np.clip((a - domain[:, 0]) / span, 0.0, 1.0)
+
+    return t.value[leaf, 0, 0].astype(float), rescale(lo[leaf]), rescale(hi[leaf])
 
 
 def box_decomposition(values: np.ndarray, lo: np.ndarray, hi: np.ndarray,
@@ -102,11 +110,10 @@ class FANOVA(ImportanceMethod):
         subsets: list[tuple[int, ...]] = [(j,) for j in dims]
         if pairs:
             subsets += list(combinations(dims, 2))
-        d = len(surrogate.names)
         sums = {s: 0.0 for s in subsets}
         totals = []
         for tree in surrogate.forest.estimators_:
-            total, parts = box_decomposition(*tree_boxes(tree, d), subsets)
+            total, parts = box_decomposition(*tree_boxes(tree, surrogate.domain), subsets)
             totals.append(total)
             if total <= 1e-15:
                 continue

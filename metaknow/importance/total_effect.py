@@ -7,7 +7,7 @@ hypercube, with ``AB_i`` = ``A`` whose column ``i`` comes from ``B``::
 
     S_T,i = mean((f(A) - f(AB_i))^2) / (2 Var f)
 
-It needs only the surrogate's predictions (``(d + 2) n`` of them), so it works for any
+The samples are drawn over the surrogate's domain. It needs only its predictions (``(d + 2) n`` of them), so it works for any
 model, and it is the "resample one parameter, see how much the prediction moves"
 (permutation-style) importance, normalised to a share. No pairs.
 """
@@ -43,7 +43,8 @@ class TotalEffect(ImportanceMethod):
     def decompose(self, surrogate: TaskSurrogate, pairs: bool = True) -> Decomposition:
         d = len(surrogate.names)
         sample = qmc.Sobol(d=2 * d, scramble=True, seed=self.seed).random(int(self.n))
-        A, B = sample[:, :d], sample[:, d:]
+        lo, span = surrogate.domain[:, 0], surrogate.domain[:, 1] - surrogate.domain[:, 0]
+        A, B = lo + span * sample[:, :d], lo + span * sample[:, d:]
         fA, fB = surrogate.predict(A), surrogate.predict(B)
         var = float(np.var(np.concatenate([fA, fB])))
         shares: dict[tuple[str, ...], float] = {}

@@ -3,12 +3,14 @@
 * The **data-driven default** ``θ*`` is the configuration with the best score averaged
   over the prior tasks' surrogates, searched over a scrambled-Sobol sample of the unit
   hypercube together with the library default and each task's best evaluated
-  configuration. Parameters that no task varied keep their one observed value.
+  configuration, within the range the tasks evaluated (the union of the surrogates'
+  domains: a forest only extrapolates beyond it). Parameters that no task varied keep
+  their one observed value.
 * The **tunability of the algorithm** on task ``t`` is ``max_θ f_t(θ) - f_t(θ*)``, the
   same maximum taken over the same candidates.
 * The **tunability of parameter** ``i`` on task ``t`` is ``max_v f_t(θ*[i = v]) - f_t(θ*)``:
   the predicted gain from tuning ``i`` alone, everything else at ``θ*``, over a grid of
-  ``v`` (every choice of a categorical). A conditional child that ``θ*`` leaves inactive
+  ``v`` across the evaluated range (every choice of a categorical). A conditional child that ``θ*`` leaves inactive
   gains nothing (the surrogate is flat in it there); tuning its parent alone moves the
   child's value at ``θ*`` with it.
 
@@ -86,10 +88,17 @@ def _fixed_dims(surrogates: Sequence[TaskSurrogate]) -> dict[int, float]:
             for j in np.flatnonzero(~varied)}
 
 
+def _domain(surrogates: Sequence[TaskSurrogate]) -> np.ndarray:
+    """Union of the surrogates' domains, ``(d, 2)``."""
+    doms = np.stack([s.domain for s in surrogates])
+    return np.column_stack([doms[:, :, 0].min(axis=0), doms[:, :, 1].max(axis=0)])
+
+
 def _candidates(surrogates: Sequence[TaskSurrogate], n: int, seed: int) -> np.ndarray:
     space = surrogates[0].space
     d = len(space)
-    sob = qmc.Sobol(d=d, scramble=True, seed=seed).random(int(n))
+    dom = _domain(surrogates)
+    sob = dom[:, 0] + (dom[:, 1] - dom[:, 0]) * qmc.Sobol(d=d, scramble=True, seed=seed).random(int(n))
     best = [s.U[int(np.argmax(s.y))] for s in surrogates]
     C = np.vstack([sob, to_unit(space, [space.default()], seed), *best])
     for j, u in _fixed_dims(surrogates).items():
@@ -105,11 +114,11 @@ def learned_default(surrogates: Sequence[TaskSurrogate], n_candidates: int = 204
     return C[int(np.argmax(P.mean(axis=0)))], P
 
 
-def _grid(p: Any, n: int) -> np.ndarray:
+def _grid(p: Any, n: int, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
     if isinstance(p, Categorical):
         k = len(p.choices)
         return (np.arange(k) + 0.5) / k
-    return (np.arange(n) + 0.5) / n
+    return lo + (hi - lo) * (np.arange(n) + 0.5) / n
 
 
 def tunability_of(surrogates: Sequence[TaskSurrogate], *, n_candidates: int = 2048,
@@ -118,6 +127,7 @@ def tunability_of(surrogates: Sequence[TaskSurrogate], *, n_candidates: int = 20
     space = surrogates[0].space
     star, P = learned_default(surrogates, n_candidates, seed)
     fixed = _fixed_dims(surrogates)
+    dom = _domain(surrogates)
     at_star = np.array([s.predict(star[None])[0] for s in surrogates])
     rows: dict[str, dict[str, float]] = {}
     for s, f0, best in zip(surrogates, at_star, P.max(axis=1)):
@@ -125,8 +135,9 @@ def tunability_of(surrogates: Sequence[TaskSurrogate], *, n_candidates: int = 20
         for j, p in enumerate(space.params):
             if j in fixed:
                 continue
-            pts = np.repeat(star[None], len(_grid(p, grid)), axis=0)
-            pts[:, j] = _grid(p, grid)
+            values = _grid(p, grid, *dom[j])
+            pts = np.repeat(star[None], len(values), axis=0)
+            pts[:, j] = values
             gains[p.name] = max(float(s.predict(pts).max() - f0), 0.0)
         rows[s.task] = gains
     per_task = pd.DataFrame.from_dict(rows, orient="index")
@@ -164,7 +175,7 @@ def _fmt(v: Any) -> str:
 
 def tunability(space: SearchSpace, view: Any, tasks: Sequence[str] | None = None, *,
                n_trees: int = 32, min_evaluations: int = 10, n_candidates: int = 2048,
-               grid: int = 32, seed: int = 0) -> TunabilityResult:
+               grid: int = 32, domain: str = "observed", seed: int = 0) -> TunabilityResult:
     """Data-driven default and per-parameter tunability over a view's tasks.
 
     Parameters
@@ -179,6 +190,8 @@ def tunability(space: SearchSpace, view: Any, tasks: Sequence[str] | None = None
         Sobol candidates searched for the default and the per-task optimum.
     grid : int, default=32
         Values tried per numeric parameter when tuning it alone.
+    domain : {"observed", "space"}, default="observed"
+        Range searched (see :mod:`~metaknow.importance.surrogates`).
     seed : int, default=0
 
     Returns
@@ -186,7 +199,7 @@ def tunability(space: SearchSpace, view: Any, tasks: Sequence[str] | None = None
     TunabilityResult
     """
     surrogates, notes = fit_surrogates(view, space, tasks, min_evaluations=min_evaluations,
-                                       n_trees=n_trees, seed=seed)
+                                       n_trees=n_trees, domain=domain, seed=seed)
     result = tunability_of(surrogates, n_candidates=n_candidates, grid=grid, seed=seed)
     result.notes = notes + result.notes
     return result

@@ -62,7 +62,7 @@ def test_tree_boxes_partition_the_cube_and_predict_like_the_tree() -> None:
     rng = np.random.default_rng(1)
     X = rng.random((200, 3))
     tree = DecisionTreeRegressor(random_state=0).fit(X, X[:, 0] + X[:, 1] * X[:, 2])
-    values, lo, hi = tree_boxes(tree, 3)
+    values, lo, hi = tree_boxes(tree, np.tile([0.0, 1.0], (3, 1)))
     assert np.prod(hi - lo, axis=1).sum() == pytest.approx(1.0)
     pts = rng.random((50, 3))
     inside = np.all((pts[:, None, :] >= lo[None]) & (pts[:, None, :] <= hi[None]), axis=2)
@@ -134,3 +134,24 @@ def test_categorical_choices_weigh_equally_and_unvaried_params_are_left_out() ->
     assert d.total_variance == pytest.approx(3 / 16, rel=0.02)
     U = to_unit(space, [{"c": "a", "x": 0.0, "fixed": 0.5}, {"c": "d", "x": 1.0, "fixed": 0.5}])
     assert U[:, 0] == pytest.approx([0.125, 0.875])
+
+
+@pytest.mark.parametrize("domain, variance", [
+    # f = x1 evaluated on x1 in [0.2, 0.6] only. Observed domain: Var = 0.4^2 / 12.
+    ("observed", 0.4 ** 2 / 12),
+    # Whole space: the forest repeats its edge values, f = clip(x1, 0.2, 0.6) on [0, 1]:
+    # E f = 0.44, E f^2 = 0.2 * 0.04 + (0.6^3 - 0.2^3) / 3 + 0.4 * 0.36 -> Var = 0.0277.
+    ("space", 0.2 * 0.04 + (0.6 ** 3 - 0.2 ** 3) / 3 + 0.4 * 0.36 - 0.44 ** 2),
+])
+def test_domain_observed_or_whole_space(domain: str, variance: float) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.random((3000, 3))
+    X[:, 0] = 0.2 + 0.4 * X[:, 0]
+    configs = [dict(zip(SPACE.names, map(float, x))) for x in X]
+    s = fit_surrogate(SPACE, configs, X[:, 0] + 0.1 * X[:, 1], domain=domain)
+    d = get_method("fanova").decompose(s)
+    v2 = (0.1 ** 2 / 12)  # x2's share of the variance, on the whole interval either way
+    assert d.total_variance == pytest.approx(variance + v2, rel=0.05)
+    assert d.shares[("x1",)] == pytest.approx(variance / (variance + v2), abs=0.02)
+    if domain == "observed":
+        assert s.domain[0] == pytest.approx([0.2, 0.6], abs=1e-3)
