@@ -19,8 +19,8 @@ variance is exact. This module computes it without the grid of the original algo
 
 As in Hutter et al., each tree is decomposed on its own and the shares ``V_u / V`` are
 averaged over the trees (a tree with zero variance is skipped); the cost per tree is
-``O((d + P) L^2)`` for ``L`` leaves and ``P`` pairs. Exact beats a Monte-Carlo estimate here: the forest *is*
-the function analysed, so any sampling error would be pure loss.
+``O((d + P) L^2)`` for ``L`` leaves and ``P`` pairs. Exact beats a Monte-Carlo estimate
+here: the forest *is* the function analysed, so any sampling error would be pure loss.
 """
 
 from __future__ import annotations
