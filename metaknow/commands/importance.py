@@ -25,7 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task-type", default="classification",
                         choices=("classification", "regression"),
                         help="which version of the space (default: classification)")
-    parser.add_argument("--metric", default=None, help="metric of the prior evaluations (default: the store's)")
+    parser.add_argument("--metric", default=None,
+                        help="metric of the prior evaluations (default: the store's)")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--task", action="append", default=None,
                        help="a prior task to analyse (repeatable; default: every task)")

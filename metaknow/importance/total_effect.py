@@ -7,9 +7,10 @@ hypercube, with ``AB_i`` = ``A`` whose column ``i`` comes from ``B``::
 
     S_T,i = mean((f(A) - f(AB_i))^2) / (2 Var f)
 
-The samples are drawn over the surrogate's domain. It needs only its predictions (``(d + 2) n`` of them), so it works for any
-model, and it is the "resample one parameter, see how much the prediction moves"
-(permutation-style) importance, normalised to a share. No pairs.
+The samples are drawn over the surrogate's domain. It needs only predictions,
+``(d + 2) n`` of them, so it works for any model; it is the "resample one parameter, see
+how much the prediction moves" (permutation-style) importance, normalised to a share.
+No pairs.
 """
 
 from __future__ import annotations

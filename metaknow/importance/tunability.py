@@ -8,11 +8,11 @@
   their one observed value.
 * The **tunability of the algorithm** on task ``t`` is ``max_θ f_t(θ) - f_t(θ*)``, the
   same maximum taken over the same candidates.
-* The **tunability of parameter** ``i`` on task ``t`` is ``max_v f_t(θ*[i = v]) - f_t(θ*)``:
-  the predicted gain from tuning ``i`` alone, everything else at ``θ*``, over a grid of
-  ``v`` across the evaluated range (every choice of a categorical). A conditional child that ``θ*`` leaves inactive
-  gains nothing (the surrogate is flat in it there); tuning its parent alone moves the
-  child's value at ``θ*`` with it.
+* The **tunability of parameter** ``i`` on task ``t`` is ``max_v f_t(θ*[i = v]) -
+  f_t(θ*)``: the predicted gain from tuning ``i`` alone, everything else at ``θ*``, over
+  a grid of ``v`` across the evaluated range (every choice of a categorical). A
+  conditional child that ``θ*`` leaves inactive gains nothing (the surrogate is flat in
+  it there); tuning its parent alone moves the child's value at ``θ*`` with it.
 
 Scores are in the metric's units (larger is better), as Probst et al. report AUC gains.
 """
