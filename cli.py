@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "recommend": "metaknow.commands.recommend",
     "tune": "metaknow.commands.tune",
     "benchmark": "metaknow.commands.benchmark",
+    "importance": "metaknow.commands.importance",
 }
 
 

@@ -118,7 +118,7 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
          time_limit: float | None = None, wall_time: float | None = None,
          out: str | os.PathLike[str] | None = None, seed: int = 0,
          repository: Any = "bundled", use_priors: bool = False, transfer: bool = False,
-         refit: bool = True, task: str | None = None,
+         refit: bool = True, task: str | None = None, learned_space: bool = False,
          callback: Callable[[Trial, float | None, int], None] | None = None) -> TuneResult:
     """Tune ``space`` on a dataset with warm-started random-forest Bayesian optimisation.
 
@@ -161,6 +161,12 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
         data gets weight 0. Each proposal's weights are in ``result.notes``' last line.
     refit : bool
         Refit the best configuration on all rows (``result.model``).
+    learned_space : bool
+        Tune a space learned from the :data:`LEARNED_NEIGHBOURS` nearest prior tasks
+        (:func:`metaknow.importance.learn_space`): ranges narrowed to their best
+        configurations, unimportant parameters fixed at their data-driven defaults; the
+        full space when too few neighbours are known. Warm-start configurations are
+        projected into it. Not combinable with ``use_priors`` / ``transfer``.
     callback : callable, optional
         Called after each trial with ``(trial, best score so far or None, trials done)``.
 
@@ -180,6 +186,9 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
         raise TuneError(f"the budget must be a positive number of trials, got {budget!r}")
     if isinstance(warm_start, bool) or not isinstance(warm_start, (int, np.integer)) or warm_start < 0:
         raise TuneError(f"warm_start must be a number of configurations >= 0, got {warm_start!r}")
+    if learned_space and (use_priors or transfer):
+        raise TuneError("the learned space cannot be combined with priors or transfer (their "
+                        "prior evaluations are encoded in the full space)")
     dataset = load_dataset(data, target=target, task=task)
     the_space = get_space(space, dataset.task)
     metric = metric or PRIMARY_METRIC[dataset.task]
@@ -192,17 +201,25 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     settings = {"data": dataset.content_hash(), "space": the_space.key,
                 "space_version": the_space.version, "metric": metric,
                 "protocol": protocol.to_dict(), "seed": seed}
+    if learned_space:
+        settings["learned_space"] = True
     run = _load_run(out, settings)
     if run is not None:
         starts, prior_tasks = run["warm_start_configs"], run.get("prior_tasks", [])
         notes = list(run.get("notes", []))
+        if run.get("learned_space_definition"):
+            the_space = SearchSpace.from_dict(run["learned_space_definition"])
     else:
         starts, prior_tasks = _warm_start(dataset, the_space, warm_start, warm_start_configs,
                                           repository, notes)
+        if learned_space:
+            the_space, starts = _learned(dataset, the_space, starts, prior_tasks, repository, notes)
         if out is not None:
             Path(out).mkdir(parents=True, exist_ok=True)
+            extra = {"learned_space_definition": the_space.to_dict()} if learned_space else {}
             write_json_atomic(Path(out) / RUN_FILE, {**settings, "warm_start_configs": starts,
-                                                      "prior_tasks": prior_tasks, "notes": notes})
+                                                      "prior_tasks": prior_tasks, "notes": notes,
+                                                      **extra})
     design = (WarmStartDesign(starts, n_min=min(3, len(starts))) if starts
               else SobolDesign(default_size(the_space, budget)))
     priors = _priors(use_priors, prior_tasks[:5], the_space, repository, notes)
@@ -314,6 +331,42 @@ def _warm_start(dataset: Dataset, space: SearchSpace, k: int,
     notes.append(f"warm start: {len(configs)} configurations recommended "
                  f"({getattr(rec, 'strategy', '?')} strategy)")
     return configs, tasks
+
+
+#: Nearest prior tasks a learned space is learned from.
+LEARNED_NEIGHBOURS = 5
+
+
+def _learned(dataset: Dataset, space: SearchSpace, starts: list[Configuration],
+             prior_tasks: list[list[Any]], repository: Any, notes: list[str]
+             ) -> tuple[SearchSpace, list[Configuration]]:
+    """The learned space for ``dataset`` and the warm start projected into it; the full
+    space (with a note saying why) when it cannot be learned."""
+    from metaknow.importance.learned_space import learn_space
+    from metaknow.recommend import open_view
+    from metaknow.space import config_hash
+
+    try:
+        tasks = [t for t, _ in prior_tasks]
+        if not tasks:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _, rec = recommended_configs(dataset, space, 1, repository,
+                                             n_nearest=LEARNED_NEIGHBOURS)
+            tasks = [t.task_id for t in rec.nearest_tasks]
+        view = open_view(repository, space.name, space.task, None)
+    except MetaknowError as exc:
+        notes.append(f"learned space unavailable ({exc}); tuning the full space")
+        return space, starts
+    learned = learn_space(space, view, tasks[:LEARNED_NEIGHBOURS])
+    notes.append(learned.describe())
+    if learned.fallback:
+        return space, starts
+    projected: dict[str, Configuration] = {}
+    for c in starts:
+        p = learned.project(c)
+        projected.setdefault(config_hash(p), p)
+    return learned.space, list(projected.values())
 
 
 def _nearest_view(use: bool, what: str, tasks: list[list[Any]], space: SearchSpace,

@@ -20,7 +20,8 @@ from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.exceptions import MetaknowError
 
 __all__ = ["MethodContext", "METHODS", "SINGLE_CONFIGURATION", "run_method", "uses_recommendations",
-           "uses_optimised", "uses_nearest", "uses_transfer", "uses_meta_source", "applies_to"]
+           "uses_optimised", "uses_nearest", "uses_transfer", "uses_meta_source", "uses_learned",
+           "applies_to"]
 
 
 @dataclass
@@ -33,7 +34,9 @@ class MethodContext:
     ``prior`` holds surrogate priors from the nearest tasks, ``transfer`` their fitted
     per-task surrogates (a :class:`~metaknow.bo.transfer.TransferPrior`), or None;
     ``meta_source`` the meta-surrogate conditioned on the dataset
-    (:class:`~metaknow.bo.meta_source.MetaSurrogateSource`), or None.
+    (:class:`~metaknow.bo.meta_source.MetaSurrogateSource`), or None; ``learned`` the
+    space learned from the nearest tasks (a
+    :class:`~metaknow.importance.learned_space.LearnedSpace`), or None.
     """
 
     seed: int
@@ -42,6 +45,7 @@ class MethodContext:
     optimised: list[dict[str, Any]] = field(default_factory=list)
     transfer: Any = None
     meta_source: Any = None
+    learned: Any = None
 
 
 def _until_exhausted(step: Callable[[], None]) -> None:
@@ -171,7 +175,7 @@ def uses_recommendations(name: str) -> bool:
     """Whether method ``name`` starts from metaknow's recommendations of either kind (it is
     charged the lookup time)."""
     return (name.startswith(("metaknow-warm", "optuna-tpe-warm")) or uses_transfer(name)
-            or uses_optimised(name))
+            or uses_optimised(name) or uses_learned(name))
 
 
 def uses_transfer(name: str) -> bool:
@@ -182,6 +186,11 @@ def uses_transfer(name: str) -> bool:
 def uses_meta_source(name: str) -> bool:
     """Whether method ``name`` adds the meta-surrogate to the transfer loop's sources."""
     return uses_transfer(name) and name.endswith("-meta")
+
+
+def uses_learned(name: str) -> bool:
+    """Whether method ``name`` tunes the space learned from the nearest tasks."""
+    return name.startswith("metaknow-learned")
 
 
 def uses_nearest(name: str) -> bool:

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from metaknow.benchmarking.methods import (METHODS, SINGLE_CONFIGURATION, MethodContext, run_method,
-                                           uses_nearest, uses_optimised, uses_recommendations,
-                                           uses_transfer, uses_meta_source, applies_to)
+                                           uses_learned, uses_meta_source, uses_nearest,
+                                           uses_optimised, uses_recommendations, uses_transfer,
+                                           applies_to)
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.benchmarking.records import (LOOKUP, LOOKUP_OPTIMISED, OPTIMISED, RECOMMENDATIONS,
                                            own_tasks, record_lookup, retire_stale_runs,
@@ -62,7 +63,7 @@ TRANSFER_SOURCES = 10
 # ------------------------------------------------------------ metaknow methods
 def _metaknow(problem: TuningProblem, ctx: MethodContext, k: int, priors: bool = False,
               optimised: bool = False, transfer: bool = False, handover: float | None = None,
-              meta: bool = False) -> None:
+              meta: bool = False, learned: bool = False) -> None:
     import copy
 
     from metaknow.bo.initial_design import WarmStartDesign
@@ -79,9 +80,13 @@ def _metaknow(problem: TuningProblem, ctx: MethodContext, k: int, priors: bool =
             prior.add_source("meta-surrogate", ctx.meta_source)
 
     warm = ctx.optimised if optimised else ctx.recommendations
+    space = problem.space
+    if learned and ctx.learned is not None and not ctx.learned.fallback:
+        space = ctx.learned.space  # the warm start projected into it (duplicates dropped)
+        warm = [ctx.learned.project(c) for c in warm]
     design = WarmStartDesign(warm[:k]) if k else None
     prior_obs = ctx.prior if priors else None
-    opt = Optimizer(problem.space, seed=ctx.seed, initial_design=design,
+    opt = Optimizer(space, seed=ctx.seed, initial_design=design,
                     budget_hint=problem.budget, priors=prior_obs,
                     transfer=prior)
     try:
@@ -103,6 +108,7 @@ METHODS["metaknow-transfer-h10"] = lambda p, c: _metaknow(p, c, TRANSFER_WARM_ST
                                                          transfer=True, handover=10.0)
 METHODS["metaknow-transfer-meta"] = lambda p, c: _metaknow(p, c, TRANSFER_WARM_START,
                                                           transfer=True, meta=True)
+METHODS["metaknow-learned10"] = lambda p, c: _metaknow(p, c, 10, learned=True)
 
 
 # --------------------------------------------------------------------- CLI
@@ -223,7 +229,8 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
                 ctx, lookups = _contexts(dataset(), space_name, view,
                                          any(uses_optimised(m) for m in methods),
                                          any(uses_transfer(m) for m in methods),
-                                         any(uses_meta_source(m) for m in methods))
+                                         any(uses_meta_source(m) for m in methods),
+                                         any(uses_learned(m) for m in methods))
                 lists = [(ctx.recommendations, uses_nearest, RECOMMENDATIONS, LOOKUP)]
                 if ctx.optimised:
                     lists.append((ctx.optimised, uses_optimised, OPTIMISED, LOOKUP_OPTIMISED))
@@ -249,7 +256,8 @@ def run_all(corpus: Path, datasets: Sequence[str], spaces: Sequence[str], method
                 t0 = time.perf_counter()
                 run_method(method, problem, MethodContext(seed, ctx.recommendations, ctx.prior,
                                                           ctx.optimised, ctx.transfer,
-                                                          ctx.meta_source))
+                                                          meta_source=ctx.meta_source,
+                                                          learned=ctx.learned))
                 _write_run(out, space_name, name, method, seed, problem)
                 best = problem.trials[-1].best_so_far if problem.trials else float("nan")
                 print(f"{space_name:>14} {name:>16} {method:>22} seed {seed}: "
@@ -343,13 +351,15 @@ def _raw_lightgbm() -> Any:
 
 
 def _contexts(dataset: Any, space_name: str, full_view: Any, optimised: bool,
-              transfer: bool, meta_source: bool = False) -> tuple[MethodContext, dict[str, float]]:
+              transfer: bool, meta_source: bool = False, learned: bool = False,
+              ) -> tuple[MethodContext, dict[str, float]]:
     """What the warm methods start from, from the repository without ``dataset``.
 
     The nearest-tasks top 10 with surrogate priors from the nearest tasks; with
     ``optimised``, also the optimised portfolio's top 10; with ``transfer``, the transfer
     loop's per-task surrogates of the :data:`TRANSFER_SOURCES` nearest tasks; with
-    ``meta_source``, the meta-surrogate conditioned on the dataset. Returns the
+    ``meta_source``, the meta-surrogate conditioned on the dataset; with ``learned``, the
+    space learned from the nearest tasks as ``tune(learned_space=True)`` learns it. Returns the
     context (seed 0) and the lookup seconds of each list (meta-features included in both).
     """
     from metafeatures import STORE_ENGINE, extract
@@ -379,6 +389,12 @@ def _contexts(dataset: Any, space_name: str, full_view: Any, optimised: bool,
             view, space, [t.task_id for t in rec.nearest_tasks[:TRANSFER_SOURCES]]))
     if meta_source:
         ctx.meta_source = _meta_source(view, space, mf)
+    if learned:
+        from metaknow.importance.learned_space import learn_space
+        from metaknow.tune import LEARNED_NEIGHBOURS
+
+        ctx.learned = learn_space(space, view, [t.task_id for t in rec.nearest_tasks[:LEARNED_NEIGHBOURS]])
+        print(f"{dataset.name}: {ctx.learned.describe()}", flush=True)
     if optimised:
         strategy = get_recommender("optimised_portfolio", cache=False).fit(view)
         strategy.surrogate(mf)  # the per-repository fit a user's cache holds: not charged

@@ -42,6 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--transfer", action="store_true",
                         help="combine the nearest prior tasks' surrogates with the run's own, "
                              "weighted by how well each ranks this run's trials")
+    parser.add_argument("--learned-space", action="store_true",
+                        help="tune a space narrowed to the nearest prior tasks' good regions, "
+                             "unimportant parameters fixed at learned defaults (see "
+                             "'metaknow importance')")
     parser.add_argument("--out", default=None,
                         help="output folder (default: metaknow-tune-<data>-<space>); resumes if it "
                              "holds this run")
@@ -75,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                       cv=args.cv, n_jobs=args.n_jobs, time_limit=args.time_limit,
                       wall_time=args.wall_time, out=out, seed=args.seed,
                       repository=args.repository, use_priors=args.priors, transfer=args.transfer,
-                      callback=progress.update, refit=False)
+                      learned_space=args.learned_space, callback=progress.update, refit=False)
     result.history.to_csv(out / "history.csv", index=False)
     plot_anytime(result.history, result.metric, out / "anytime.png")
     summary = {"space": result.space, "metric": result.metric, "best_score": result.best_score,
