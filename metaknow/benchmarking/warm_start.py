@@ -139,7 +139,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--summary-to", default=None,
                         help="folder for results.csv, summary.md and the plot (default: --out)")
     parser.add_argument("--summary-only", action="store_true",
-                        help="only rebuild results.csv, summary.md and the plot from finished runs")
+                        help="only rebuild results.csv, summary.md and the plot from finished runs "
+                             "(of the --methods, --datasets and first --seeds seeds given)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -160,8 +161,9 @@ def run(args: argparse.Namespace) -> int:
                 args.budget, args.repository, args.n_splits, args.max_rows, args.time_limit, out,
                 args.test_split)
     long = load_runs(out / "runs")
-    if not long.empty:  # the report covers the methods asked for
-        long = long[long["method"].isin(methods)]
+    if not long.empty:  # the report covers the methods, datasets and seeds asked for
+        long = long[long["method"].isin(methods) & long["dataset"].isin(_names(args.datasets))
+                    & (long["seed"] < args.seeds)]
     table = summarise(long, CHECKPOINTS)
     if table.empty:
         raise MetaknowError(f"no finished runs of {', '.join(methods)} under {out / 'runs'}")

@@ -102,3 +102,23 @@ def test_record_lookup_keeps_the_first_measurement_unless_replaced(tmp_path: Pat
     record_lookup(run_dir, 9.0, replace=True)
     assert load_lookups(tmp_path / "runs").to_dict("records") == [
         {"space": "lightgbm", "dataset": "d", "seconds": 9.0}]
+
+
+def test_summary_only_reports_the_datasets_and_seeds_asked_for(tmp_path: Path, capsys) -> None:
+    from cli import main
+
+    for dataset in ("d1", "d2"):
+        for seed in (0, 1):
+            _run(tmp_path, "lightgbm", dataset, "metaknow-cold", seed, [0.5] * 4 + [0.9])
+            _run(tmp_path, "lightgbm", dataset, "random", seed, [0.5] * 4 + [0.6])
+    # seed 1 of d1 would make random the winner: left out by --seeds 1
+    _run(tmp_path, "lightgbm", "d1", "random", 1, [0.95] * 5)
+    code = main(["benchmark", "warm-start", "--summary-only", "--out", str(tmp_path),
+                 "--methods", "metaknow-cold,random", "--datasets", "d1", "--seeds", "1"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "(1 datasets x 1 seeds)" in out
+    results = pd.read_csv(tmp_path / "results.csv")
+    assert set(results["dataset"]) == {"d1"} and set(results["seed"]) == {0}
+    best = results[results["n"] == 5].set_index("method")["normalised"]
+    assert best["metaknow-cold"] == pytest.approx(1.0) and best["random"] == pytest.approx(0.25)
