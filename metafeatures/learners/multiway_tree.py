@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import xlogy
 
+from metafeatures.learners.cuts import cut_counts
 from metafeatures.learners.pruning import added_errors_scalar
 from metafeatures.learners.table import Table
 
@@ -54,41 +55,49 @@ class Node:
         return self.kind == "leaf" or self.pruned
 
 
-def _numeric_candidates(x: np.ndarray, onehot_w: np.ndarray, min_leaf: float):
+def _numeric_candidates(x: np.ndarray, y: np.ndarray, w: np.ndarray, k: int, min_leaf: float):
     """Best cut of every numeric column on its known rows, vectorised over columns.
 
-    Returns arrays over columns: ``score`` (``W_l H_l + W_r H_r``, inf when no valid
-    cut), ``known`` class counts (p, k), number of candidate cuts, threshold, and the
-    weights left and right of the best cut.
+    ``y``, ``w``: class codes and weights of the rows of ``x``. Returns arrays over
+    columns: ``score`` (``W_l H_l + W_r H_r``, inf when no valid cut), ``known`` class
+    counts (p, k), number of candidate cuts, threshold, and the weights left and right
+    of the best cut. Only the cuts between distinct values are scored
+    (:mod:`metafeatures.learners.cuts`).
     """
     n, p = x.shape
-    k = onehot_w.shape[1]
     parts = []
     width = max(1, _BLOCK // max(1, n * k))
     for start in range(0, p, width):
         block = x[:, start:start + width]
         w_ = block.shape[1]
-        order = np.argsort(block, axis=0, kind="stable")
-        xs = np.take_along_axis(block, order, axis=0)
-        cum = np.cumsum(onehot_w[order], axis=0)
-        m = np.sum(~np.isnan(block), axis=0)
-        known = cum[np.maximum(m - 1, 0), np.arange(w_)]
-        known[m == 0] = 0.0
         if n < 2:
+            known = np.zeros((w_, k))
+            if n == 1:
+                known[~np.isnan(block[0]), y[0]] = w[0]
             parts.append((np.full(w_, np.inf), known, np.zeros(w_), np.zeros(w_),
                           np.zeros(w_), np.zeros(w_)))
             continue
-        left = cum[:-1]
-        right = known[None, :, :] - left
-        lw, rw = left.sum(-1), right.sum(-1)
-        with np.errstate(invalid="ignore"):
-            valid = (xs[1:] > xs[:-1]) & (lw >= min_leaf) & (rw >= min_leaf)
-        score = np.where(valid, _h(left) + _h(right), np.inf)
-        best = np.argmin(score, axis=0)
-        cols = np.arange(w_)
-        threshold = (xs[best, cols] + xs[np.minimum(best + 1, n - 1), cols]) / 2.0
-        parts.append((score[best, cols], known, valid.sum(axis=0), threshold,
-                      lw[best, cols], rw[best, cols]))
+        cc = cut_counts(block, y, k, w)
+        known, xs = cc.known, cc.xs
+        right = known[cc.cols] - cc.left
+        lw, rw = cc.left.sum(-1), right.sum(-1)
+        valid = (lw >= min_leaf) & (rw >= min_leaf)
+        cols, rows, left, right, lw, rw = (a[valid] for a in (cc.cols, cc.rows, cc.left, right,
+                                                              lw, rw))
+        score = _h(left) + _h(right)
+        best_score = np.full(w_, np.inf)
+        np.minimum.at(best_score, cols, score)
+        # the first position of each column's minimum (np.argmin's choice)
+        first = np.flatnonzero(score == best_score[cols])
+        first = first[np.unique(cols[first], return_index=True)[1]]
+        best = np.zeros(w_, dtype=np.int64)
+        best[cols[first]] = rows[first]
+        best_lw, best_rw = np.zeros(w_), np.zeros(w_)
+        best_lw[cols[first]], best_rw[cols[first]] = lw[first], rw[first]
+        at = np.arange(w_)
+        threshold = (xs[best, at] + xs[np.minimum(best + 1, n - 1), at]) / 2.0
+        parts.append((best_score, known, np.bincount(cols, minlength=w_), threshold,
+                      best_lw, best_rw))
     return tuple(np.concatenate([pt[i] for pt in parts]) for i in range(6))
 
 
@@ -146,8 +155,7 @@ class _Grower:
             attrs = self.rng.permutation(attrs)
         total = counts.sum()
         cands = []  # (gain, split info, attribute, kind, threshold)
-        onehot_w = np.zeros((len(idx), k))
-        onehot_w[np.arange(len(idx)), self.y[idx]] = w
+        y_idx = self.y[idx]
 
         def evaluate(chosen: np.ndarray) -> None:
             num = chosen[chosen < p]
@@ -156,7 +164,7 @@ class _Grower:
                 if self.criterion == "gain_ratio":  # C4.5: >= 10% of the rows per class, <= 25
                     min_side = max(self.min_leaf, min(0.1 * total / k, 25.0))
                 score, known, n_cuts, thr, lw, rw = _numeric_candidates(
-                    t.numeric[idx][:, num], onehot_w, min_side)
+                    t.numeric[idx][:, num], y_idx, w, k, min_side)
                 ok = np.isfinite(score)
                 if ok.any():
                     wk = known.sum(axis=1)
