@@ -17,8 +17,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import xlogy
 
-__all__ = ["CutCounts", "cut_counts"]
+__all__ = ["CutCounts", "cut_counts", "xlogx_of_counts"]
+
+_LN2 = float(np.log(2.0))
+_TABLES = {False: np.zeros(1), True: np.zeros(1)}
+
+
+def xlogx_of_counts(counts: np.ndarray, bits: bool = False) -> np.ndarray:
+    """``xlogy(c, c)`` (``bits``: divided by ln 2) of non-negative integer counts, by table
+    look-up; the table holds exactly what that expression gives for the same values as
+    floats, so the results are identical."""
+    top = int(counts.max()) if counts.size else 0
+    table = _TABLES[bits]
+    if top >= len(table):
+        values = np.arange(max(top + 1, 2 * len(table)), dtype=float)
+        table = xlogy(values, values)
+        _TABLES[bits] = table = table / _LN2 if bits else table
+    return table[counts]
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,10 @@ class CutCounts:
         Class counts (weights) of the known rows at positions ``<= rows[t]``.
     known : ndarray (w, k)
         Class counts of each column's known rows.
+    left_int, known_int : ndarray of int, or None
+        The same counts as integers, when the weights are integers.
+    unit : bool
+        Every row weighs 1 (then the weight left of cut ``t`` is ``rows[t] + 1``).
     """
 
     xs: np.ndarray
@@ -43,6 +64,9 @@ class CutCounts:
     rows: np.ndarray
     left: np.ndarray
     known: np.ndarray
+    left_int: np.ndarray | None = None
+    known_int: np.ndarray | None = None
+    unit: bool = False
 
 
 def cut_counts(block: np.ndarray, y: np.ndarray, k: int, w: np.ndarray | None = None
@@ -59,7 +83,8 @@ def cut_counts(block: np.ndarray, y: np.ndarray, k: int, w: np.ndarray | None = 
     cols, rows = np.nonzero(boundary.T)
     present = ~np.isnan(xs)
     m = present.sum(axis=0)
-    if w is None or np.array_equal(w, np.floor(w)):
+    unit = w is None or bool((w == 1.0).all())
+    if unit or np.array_equal(w, np.floor(w)):
         # runs of equal values: run r of column c holds sorted positions after its
         # r-th cut; its class counts by one bincount, the counts left of a cut by a
         # running sum over the column's runs
@@ -69,15 +94,19 @@ def cut_counts(block: np.ndarray, y: np.ndarray, k: int, w: np.ndarray | None = 
         n_runs = run[-1] + 1 if n else np.zeros(width, dtype=np.int64)
         offset = np.concatenate([[0], np.cumsum(n_runs)[:-1]])
         ids = (run + offset[None, :]) * k + y[order]
-        weights = None if w is None else w[order][present]
+        weights = None if unit else w[order][present].astype(np.int64)
         counts = np.bincount(ids[present], weights=weights,
                              minlength=int(n_runs.sum()) * k).reshape(-1, k)
+        if weights is not None:
+            counts = np.rint(counts).astype(np.int64)  # integer sums: exact
         cum = np.cumsum(counts, axis=0)
-        base = np.concatenate([np.zeros((1, k)), cum])[offset]  # counts before each column
-        left = (cum[run[rows, cols] + offset[cols]] - base[cols]).astype(float)
+        base = np.concatenate([np.zeros((1, k), dtype=np.int64), cum])[offset]  # before each column
+        left_int = cum[run[rows, cols] + offset[cols]] - base[cols]
         last = offset + np.maximum(run[np.maximum(m - 1, 0), np.arange(width)], 0)
-        known = (cum[last] - base).astype(float)
-        known[m == 0] = 0.0
+        known_int = cum[last] - base
+        known_int[m == 0] = 0
+        return CutCounts(xs, cols, rows, left_int.astype(float), known_int.astype(float),
+                         left_int, known_int, unit)
     else:
         onehot = np.zeros((n, k))
         onehot[np.arange(n), y] = w
