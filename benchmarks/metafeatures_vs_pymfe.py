@@ -33,12 +33,16 @@ import argparse
 import json
 import os
 import signal
+import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+# this checkout's packages, not an installed copy (the script's own folder is sys.path[0])
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from threadpoolctl import threadpool_limits
 
@@ -187,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:22s} metaknow wall {row.mk_wall:7.2f}  cpu {row.mk_cpu:7.2f}   "
               f"pymfe cpu {_fmt(row.py_cpu).strip()}")
     big = datasets[-1]
+    Memo.clear_all()
     wall, cpu = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
