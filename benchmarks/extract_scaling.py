@@ -62,7 +62,7 @@ def generated(n_rows: int, n_cols: int = 100, missing: float = 0.05,
         codes = rng.integers(0, k, n_rows)
         codes[rng.random(n_rows) < missing] = -1
         cols[f"c{j}"] = pd.Categorical.from_codes(codes, categories=[f"v{i}" for i in range(k)])
-    X = pd.DataFrame(cols)
+    X = pd.DataFrame(cols, copy=False)  # the columns as generated: no second copy of the table
     signal = np.nan_to_num(X["x0"].to_numpy()) + np.nan_to_num(X["x3"].to_numpy())
     signal += np.asarray(X["c0"].cat.codes == 1, dtype=float) + rng.normal(size=n_rows)
     y = pd.Series(np.where(signal > 0.5, "pos", "neg"), name="class").astype("category")

@@ -3,6 +3,13 @@
 Built once per extraction. Every view is computed on first use and cached, so the
 groups never convert the same frame twice (pymfe's "precomputation", without argument
 injection by parameter name).
+
+The groups that run on every row (general, statistical, info-theory) read the data one
+attribute at a time: ``numeric_column(j)`` and ``categorical_column(j)`` are views of the
+frame's own arrays (no copy), and the sorted-column results all of them need come from
+one pass (``profile``, :mod:`metafeatures.column_pass`). The n x p matrices
+(``numeric``, ``categorical_codes``) are for the expensive groups, whose context is a
+subsample of at most ``max_rows`` rows.
 """
 
 from __future__ import annotations
@@ -12,7 +19,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from metafeatures.summaries import distinct_from_sorted, sorted_columns
+from metafeatures.column_pass import NumericProfile, numeric_profile
+from metafeatures.summaries import equal_frequency_cuts
 from metaknow.dataset import Dataset
 
 __all__ = ["DatasetContext", "DEFAULT_MAX_ROWS"]
@@ -136,33 +144,65 @@ class DatasetContext:
             return self.categorical_codes
         return _code_block(self.dataset.X_all, self.categorical_columns)
 
-    @cached_property
-    def numeric_sorted(self) -> tuple[np.ndarray, np.ndarray]:
-        """``numeric`` sorted per column (NaN last) and each column's non-missing count."""
-        return sorted_columns(self.numeric)
-
-    @cached_property
+    @property
     def numeric_distinct(self) -> np.ndarray:
         """Distinct non-missing values of each numeric attribute (labelled rows)."""
-        return distinct_from_sorted(*self.numeric_sorted)
+        return self.profile.distinct
 
-    @cached_property
+    @property
     def numeric_distinct_all(self) -> np.ndarray:
         """Distinct non-missing values of each numeric attribute over all rows."""
+        return self.profile.distinct_all
+
+    # -- one attribute at a time (no copy of the data) --------------------------------
+    def numeric_column(self, j: int) -> np.ndarray:
+        """Numeric attribute ``j`` over the labelled rows, float64 (a read-only view)."""
+        return np.asarray(self.dataset.X[self.numeric_columns[j]].to_numpy(dtype=float))
+
+    def numeric_column_all(self, j: int) -> np.ndarray:
+        """Numeric attribute ``j`` over all rows (labelled first, then unlabelled)."""
         if self.dataset.n_unlabelled == 0:
-            return self.numeric_distinct
-        return distinct_from_sorted(*sorted_columns(self.numeric_all))
+            return self.numeric_column(j)
+        name = self.numeric_columns[j]
+        return np.concatenate([self.numeric_column(j),
+                               self.dataset.X_unlabelled[name].to_numpy(dtype=float)])
+
+    def categorical_column(self, j: int) -> np.ndarray:
+        """Codes of categorical attribute ``j`` (labelled rows; -1 = missing; a small int dtype)."""
+        return np.asarray(self.dataset.X[self.categorical_columns[j]].cat.codes)
+
+    def categorical_column_all(self, j: int) -> np.ndarray:
+        """Like ``categorical_column`` over all rows (labelled first, then unlabelled)."""
+        if self.dataset.n_unlabelled == 0:
+            return self.categorical_column(j)
+        name = self.categorical_columns[j]
+        return np.concatenate([self.categorical_column(j),
+                               np.asarray(self.dataset.X_unlabelled[name].cat.codes)])
+
+    @cached_property
+    def target_codes(self) -> np.ndarray:
+        """The target as codes 0..k-1: the classes, or a regression target's equal-frequency
+        bins (``summaries.equal_frequency_cuts``)."""
+        if self.is_classification:
+            return self.y_codes
+        y = self.y_numeric
+        cuts = equal_frequency_cuts(np.sort(y), y.size)
+        return np.searchsorted(cuts, y, side="left").astype(np.int64)
+
+    @cached_property
+    def profile(self) -> NumericProfile:
+        """The one pass over the numeric attributes (see :mod:`metafeatures.column_pass`)."""
+        p = len(self.numeric_columns)
+        codes = self.target_codes
+        return numeric_profile([self.numeric_column(j) for j in range(p)], codes,
+                               int(codes.max()) + 1 if codes.size else 0,
+                               self.numeric_column_all if self.dataset.n_unlabelled else None)
 
     @cached_property
     def n_categories(self) -> np.ndarray:
         """Declared number of categories of each categorical attribute (int array, length q)."""
         X = self.dataset.X
         return np.array([len(X[c].cat.categories) for c in self.categorical_columns], dtype=np.int64)
-
-    @cached_property
-    def missing_all(self) -> np.ndarray:
-        """Boolean n_all x (p + q) missing-value mask over all rows, numeric then categorical."""
-        return np.hstack([np.isnan(self.numeric_all), self.categorical_codes_all < 0])
 
     # -- target views -------------------------------------------------------------------
     @cached_property

@@ -75,13 +75,23 @@ DEFINITIONS = {**_COUNTS, **_CARDINALITY, **_EXTRA}
 OPENML = frozenset(_COUNTS) | frozenset(_CARDINALITY)
 
 
-def _distinct_counts(codes: np.ndarray) -> np.ndarray:
-    """Distinct non-missing categories per column of a code matrix (-1 = missing)."""
-    out = np.zeros(codes.shape[1], dtype=float)
-    for j in range(codes.shape[1]):
-        col = codes[:, j]
-        out[j] = np.count_nonzero(np.bincount(col[col >= 0])) if (col >= 0).any() else 0
-    return out
+def _distinct_codes(codes: np.ndarray) -> int:
+    """Distinct non-missing categories of one code column (-1 = missing)."""
+    return int(np.count_nonzero(np.bincount(codes.astype(np.intp) + 1)[1:]))
+
+
+def _missing(ctx: DatasetContext) -> tuple[np.ndarray, np.ndarray]:
+    """Missing cells per attribute and whether each row (all rows) has one, column by column."""
+    p, q = len(ctx.numeric_columns), len(ctx.categorical_columns)
+    per_column = np.zeros(p + q, dtype=np.int64)
+    row_any = np.zeros(ctx.n_rows_all, dtype=bool)
+    for j in range(p + q):
+        mask = (np.isnan(ctx.numeric_column_all(j)) if j < p
+                else ctx.categorical_column_all(j - p) < 0)
+        per_column[j] = np.count_nonzero(mask)
+        if per_column[j]:
+            row_any |= mask
+    return per_column, row_any
 
 
 def _counts(ctx: DatasetContext) -> dict[str, float]:
@@ -94,11 +104,10 @@ def _counts(ctx: DatasetContext) -> dict[str, float]:
     n_sym = q + (0 if target_numeric else 1)
     n_bin = int(np.sum(ctx.n_categories == 2)) + (1 if not target_numeric and ctx.n_classes == 2
                                                   and len(ds.y.cat.categories) == 2 else 0)
-    missing = ctx.missing_all
-    target_missing = np.zeros(int(n), dtype=bool)
-    target_missing[ds.n_rows:] = True
-    n_missing = float(missing.sum() + target_missing.sum())
-    rows_missing = float((missing.any(axis=1) | target_missing).sum())
+    per_column, row_any = _missing(ctx)
+    row_any[ds.n_rows:] = True  # the target is missing in the unlabelled rows
+    n_missing = float(per_column.sum() + ds.n_unlabelled)
+    rows_missing = float(np.count_nonzero(row_any))
     out = {
         "NumberOfInstances": n, "NumberOfFeatures": n_features,
         "NumberOfClasses": float(ctx.n_classes),
@@ -114,7 +123,7 @@ def _counts(ctx: DatasetContext) -> dict[str, float]:
         "PercentageOfInstancesWithMissingValues": 100.0 * rows_missing / n,
     }
     n_attrs = p + q
-    feats_missing = float(missing.any(axis=0).sum())
+    feats_missing = float(np.count_nonzero(per_column))
     n_lab = float(ds.n_rows)
     out.update({
         "NumberOfFeaturesWithMissingValues": feats_missing,
@@ -162,7 +171,8 @@ def _autocorrelation(ctx: DatasetContext) -> dict[str, float]:
 def _cardinality(ctx: DatasetContext) -> dict[str, float]:
     ds = ctx.dataset
     num = ctx.numeric_distinct_all.copy()
-    nom = _distinct_counts(ctx.categorical_codes_all)
+    nom = np.array([_distinct_codes(ctx.categorical_column_all(j))
+                    for j in range(len(ctx.categorical_columns))], dtype=float)
     y_distinct = float(ds.y.nunique())
     if ctx.is_classification:
         nom = np.append(nom, y_distinct)

@@ -21,7 +21,7 @@ import numpy as np
 
 from metafeatures.context import DatasetContext
 from metafeatures.registry import MetaFeatureGroup, guarded
-from metafeatures.summaries import SUMMARY_STATS, quantiles_from_sorted, summary_values
+from metafeatures.summaries import SUMMARY_STATS, equal_frequency_cuts, summary_values
 
 __all__ = ["GROUP", "discretise", "entropy_bits"]
 
@@ -78,17 +78,18 @@ def discretise(x: np.ndarray, n_bins: int | None = None,
     count = int(ok.sum())
     if count == 0:
         return out
-    S = (np.sort(x) if sorted_x is None else sorted_x)[:, None]
-    k = n_bins or max(2, int(np.floor(count ** (1.0 / 3.0) + 1e-9)))
-    cuts = np.unique(quantiles_from_sorted(S, np.array([count]), np.arange(1, k + 1) / k)[:, 0])
+    cuts = equal_frequency_cuts(np.sort(x) if sorted_x is None else sorted_x, count, n_bins)
     out[ok] = np.searchsorted(cuts, x[ok], side="left")
     return out
 
 
-def _contingency(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Joint counts of two code vectors (both >= 0)."""
-    ka, kb = int(a.max()) + 1, int(b.max()) + 1
-    return np.bincount(a * kb + b, minlength=ka * kb).reshape(ka, kb)
+def _contingency(a: np.ndarray, b: np.ndarray, kb: int | None = None) -> np.ndarray:
+    """Joint counts of two code vectors (``b`` >= 0); rows where ``a`` is -1 are left out."""
+    a = a.astype(np.intp)
+    kb = int(b.max()) + 1 if kb is None else kb
+    ka = int(a.max()) + 1
+    joint = np.bincount((a + 1) * kb + b, minlength=(ka + 1) * kb)
+    return joint[kb:].reshape(ka, kb)
 
 
 def _openml(ctx: DatasetContext) -> dict[str, float]:
@@ -97,13 +98,13 @@ def _openml(ctx: DatasetContext) -> dict[str, float]:
     y = ctx.y_codes
     class_entropy = entropy_bits(ctx.class_counts)
     out: dict[str, float] = {"ClassEntropy": class_entropy}
-    codes = ctx.categorical_codes
-    if codes.shape[1] == 0:
+    q = len(ctx.categorical_columns)
+    if q == 0:
         return out
     att_ent, mi, joint = [], [], []
-    for j in range(codes.shape[1]):
-        a = np.maximum(codes[:, j], 0)  # OpenML: a missing value counts as the first value
-        table = _contingency(a, y)
+    for j in range(q):
+        # OpenML: a missing value counts as the first value
+        table = _contingency(np.maximum(ctx.categorical_column(j), 0), y, ctx.n_classes)
         h_a = entropy_bits(table.sum(axis=1))
         h_ay = entropy_bits(table.ravel())
         att_ent.append(h_a)
@@ -122,18 +123,18 @@ def _openml(ctx: DatasetContext) -> dict[str, float]:
 
 
 def _all_atts(ctx: DatasetContext) -> dict[str, float]:
-    y = ctx.y_codes if ctx.is_classification else discretise(ctx.y_numeric)
+    y = ctx.target_codes
+    k_y = int(y.max()) + 1
     target_entropy = entropy_bits(np.bincount(y))
     out: dict[str, float] = {"TargetEntropy": target_entropy}
-    S = ctx.numeric_sorted[0]
-    columns = [discretise(ctx.numeric[:, j], sorted_x=S[:, j]) for j in range(S.shape[1])]
-    columns += [ctx.categorical_codes[:, j] for j in range(ctx.categorical_codes.shape[1])]
+    # numeric attributes: their binned tables from the one numeric pass
+    tables = list(ctx.profile.tables) if ctx.numeric_columns else []
+    tables += [_contingency(ctx.categorical_column(j), y, k_y)
+               for j in range(len(ctx.categorical_columns))]
     att_ent, mi, joint = [], [], []
-    for a in columns:
-        ok = a >= 0
-        if not ok.any():
+    for table in tables:
+        if table.sum() == 0:
             continue
-        table = _contingency(a[ok], y[ok])
         h_a, h_y, h_ay = (entropy_bits(table.sum(axis=1)), entropy_bits(table.sum(axis=0)),
                           entropy_bits(table.ravel()))
         att_ent.append(h_a)

@@ -9,14 +9,24 @@ out; then min / quartiles (Commons Math type-6 percentiles) / max / mean over at
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
+from typing import Callable, TypeVar
+
 import numpy as np
 
 from metafeatures.context import DatasetContext
 from metafeatures.registry import MetaFeatureGroup, guarded
-from metafeatures.summaries import (SUMMARY_STATS, column_moments, quantiles_from_sorted,
-                                    summary_values)
+from metafeatures.summaries import SUMMARY_STATS, column_moments, summary_values
 
-__all__ = ["GROUP"]
+__all__ = ["GROUP", "PairwiseSums", "pairwise_sums"]
+
+_T = TypeVar("_T")
+
+
+def lazy(compute: Callable[[], _T]) -> Callable[[], _T]:
+    """``compute`` run once, on first call (shared by the meta-features that need it)."""
+    return cache(compute)
 
 _OPENML_STATS = ("min", "q1", "q2", "q3", "max", "mean")
 _MOMENTS = {"Means": ("mean", "mean"), "StdDev": ("sd", "sample standard deviation"),
@@ -50,7 +60,7 @@ DEFINITIONS.update({
                                          "(missing = attribute mean) needed to explain 95% of the variance.",
     "PCAFractionOfComponentsFor95PercentVariance": "PCAComponentsFor95PercentVariance / number of numeric attributes.",
     "PCASkewnessOfFirstPC": "Skewness of the scores on the first principal component (sign fixed so "
-                            "its largest loading is positive).",
+                            "its largest loading is positive; loadings tied within 1e-9: the first).",
     "PCAKurtosisOfFirstPC": "Excess kurtosis of the scores on the first principal component.",
     "NumberOfNumericAttsWithOutliers": "Numeric attributes with a value outside [Q1 - 1.5 IQR, Q3 + 1.5 IQR].",
     "PercentageOfOutlierValues": "100 * share of non-missing numeric cells outside [Q1 - 1.5 IQR, Q3 + 1.5 IQR] of their attribute.",
@@ -65,15 +75,15 @@ OPENML_NAMES = frozenset(OPENML)
 
 
 def _moment_summaries(ctx: DatasetContext) -> dict[str, float]:
-    X = ctx.numeric_all
+    columns = [ctx.numeric_column_all(j) for j in range(len(ctx.numeric_columns))]
     if not ctx.is_classification:  # OpenML: a numeric target is one more numeric attribute
-        y = np.full(X.shape[0], np.nan)
+        y = np.full(ctx.n_rows_all, np.nan)
         y[: ctx.n_rows] = ctx.y_numeric
-        X = np.column_stack([X, y])
+        columns.append(y)
     out: dict[str, float] = {}
-    if X.shape[1] == 0:
+    if not columns:
         return out
-    moments = column_moments(X)
+    moments = column_moments(columns)
     # OpenML today leaves constant attributes out of the skewness/kurtosis summaries;
     # the 2018 engine counted them as 0
     varying = ~(moments["sd"] ** 2 < 1e-19)
@@ -85,20 +95,59 @@ def _moment_summaries(ctx: DatasetContext) -> dict[str, float]:
     return out
 
 
-def _pairwise(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairwise-complete covariance and correlation matrices (NaN = missing)."""
-    present = ~np.isnan(X)
-    Z = np.where(present, X - np.nanmean(X, axis=0), 0.0)
-    M = present.astype(float)
-    n = M.T @ M
-    sx = Z.T @ M            # sum of x over rows where (x, y) both present
-    sxx = (Z * Z).T @ M
-    sxy = Z.T @ Z
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = (sxy - sx * sx.T / n) / (n - 1)
-        var_x = (sxx - sx * sx / n) / (n - 1)
-        corr = cov / np.sqrt(var_x * var_x.T)
-    return cov, np.clip(corr, -1.0, 1.0)
+#: Rows per block of the pairwise sums (a block of all pairwise attributes is built at a
+#: time, so memory stays at a few tens of MB however many rows there are).
+BLOCK_ROWS = 32_768
+
+
+@dataclass(frozen=True)
+class PairwiseSums:
+    """Sums over pairwise-complete rows of attributes centred on their means.
+
+    With ``Z`` the attributes minus their means (0 where missing) and ``M`` the
+    present-value indicator: ``n = M'M``, ``sx = Z'M``, ``sxx = (Z*Z)'M``, ``sxy = Z'Z``.
+    """
+
+    means: np.ndarray
+    n: np.ndarray
+    sx: np.ndarray
+    sxx: np.ndarray
+    sxy: np.ndarray
+
+    def cov_corr(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pairwise-complete covariance and correlation matrices."""
+        n, sx = self.n, self.sx
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = (self.sxy - sx * sx.T / n) / (n - 1)
+            var_x = (self.sxx - sx * sx / n) / (n - 1)
+            corr = cov / np.sqrt(var_x * var_x.T)
+        return cov, np.clip(corr, -1.0, 1.0)
+
+
+def _block(columns: list[np.ndarray], means: np.ndarray, start: int, stop: int
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``start:stop`` of the centred attributes (0 where missing) and the indicator."""
+    Z = np.empty((stop - start, len(columns)))
+    for j, col in enumerate(columns):
+        np.subtract(col[start:stop], means[j], out=Z[:, j])
+    missing = np.isnan(Z)
+    Z[missing] = 0.0
+    return Z, (~missing).astype(float)
+
+
+def pairwise_sums(columns: list[np.ndarray]) -> PairwiseSums:
+    """The :class:`PairwiseSums` of 1-D columns (NaN = missing), in row blocks."""
+    with np.errstate(invalid="ignore"):
+        means = np.array([np.nanmean(c) if c.size else np.nan for c in columns])
+    p, n_rows = len(columns), (len(columns[0]) if columns else 0)
+    n, sx, sxx, sxy = (np.zeros((p, p)) for _ in range(4))
+    for start in range(0, n_rows, BLOCK_ROWS):
+        Z, M = _block(columns, means, start, min(start + BLOCK_ROWS, n_rows))
+        n += M.T @ M
+        sx += Z.T @ M
+        sxx += (Z * Z).T @ M
+        sxy += Z.T @ Z
+    return PairwiseSums(means, n, sx, sxx, sxy)
 
 
 #: Pairwise statistics (correlations, covariances, PCA) use at most this many numeric
@@ -106,21 +155,20 @@ def _pairwise(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 MAX_PAIRWISE_ATTRIBUTES = 500
 
 
-def _pairwise_block(ctx: DatasetContext) -> np.ndarray:
-    X = ctx.numeric
-    if X.shape[1] <= MAX_PAIRWISE_ATTRIBUTES:
-        return X
-    keep = np.sort(np.random.default_rng(ctx.seed).choice(X.shape[1], MAX_PAIRWISE_ATTRIBUTES,
-                                                          replace=False))
-    return X[:, keep]
+def _pairwise_columns(ctx: DatasetContext) -> list[np.ndarray]:
+    p = len(ctx.numeric_columns)
+    keep = np.arange(p)
+    if p > MAX_PAIRWISE_ATTRIBUTES:
+        keep = np.sort(np.random.default_rng(ctx.seed).choice(p, MAX_PAIRWISE_ATTRIBUTES,
+                                                              replace=False))
+    return [ctx.numeric_column(int(j)) for j in keep]
 
 
-def _correlations(ctx: DatasetContext) -> dict[str, float]:
-    X = _pairwise_block(ctx)
-    p = X.shape[1]
+def _correlations(sums: PairwiseSums) -> dict[str, float]:
+    p = sums.n.shape[0]
     if p < 2:
         return {}
-    cov, corr = _pairwise(X)
+    cov, corr = sums.cov_corr()
     iu = np.triu_indices(p, k=1)
     abs_corr, abs_cov = np.abs(corr[iu]), np.abs(cov[iu])
     out = summary_values("{stat}AbsCorrelationOfNumericAtts", abs_corr)
@@ -130,52 +178,58 @@ def _correlations(ctx: DatasetContext) -> dict[str, float]:
     return out
 
 
-def _pca(ctx: DatasetContext) -> dict[str, float]:
-    X = _pairwise_block(ctx)
-    if X.shape[1] == 0:
+def _pca(columns: list[np.ndarray], sums: PairwiseSums) -> dict[str, float]:
+    """PCA of the standardised attributes (population sd; missing = the mean)."""
+    p = len(columns)
+    if p == 0:
         return {}
-    mean, sd = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
-    keep = np.isfinite(sd) & (sd > 0)
-    if not keep.any():
+    count = np.diag(sums.n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(np.diag(sums.sxy) / count)
+    keep = np.flatnonzero(np.isfinite(sd) & (sd > 0))
+    if not keep.size:
         return {}
-    Z = np.nan_to_num((X[:, keep] - mean[keep]) / sd[keep], nan=0.0)
-    cov = Z.T @ Z / max(Z.shape[0] - 1, 1)
+    n_rows = columns[0].size
+    scale = sd[keep]
+    cov = sums.sxy[np.ix_(keep, keep)] / np.outer(scale, scale) / max(n_rows - 1, 1)
     eigval, eigvec = np.linalg.eigh(cov)
     order = np.argsort(eigval)[::-1]
     eigval, eigvec = np.clip(eigval[order], 0, None), eigvec[:, order]
     share = np.cumsum(eigval) / eigval.sum()
     k = int(np.searchsorted(share, 0.95 - 1e-12) + 1)
     first = eigvec[:, 0]
-    first = first * (1.0 if first[np.argmax(np.abs(first))] >= 0 else -1.0)
-    scores = column_moments((Z @ first)[:, None])
+    size = np.abs(first)
+    lead = int(np.flatnonzero(size >= size.max() - 1e-9)[0])  # ties (to rounding): the first
+    first = first * (1.0 if first[lead] >= 0 else -1.0)
+    scores = np.zeros(n_rows)
+    for weight, j in zip(first / scale, keep):
+        z = columns[j] - sums.means[j]
+        np.nan_to_num(z, copy=False, nan=0.0)
+        z *= weight
+        scores += z
+    moments = column_moments([scores])
     return {"PCAComponentsFor95PercentVariance": float(k),
-            "PCAFractionOfComponentsFor95PercentVariance": k / X.shape[1],
-            "PCASkewnessOfFirstPC": float(scores["skewness"][0]),
-            "PCAKurtosisOfFirstPC": float(scores["kurtosis"][0])}
+            "PCAFractionOfComponentsFor95PercentVariance": k / p,
+            "PCASkewnessOfFirstPC": float(moments["skewness"][0]),
+            "PCAKurtosisOfFirstPC": float(moments["kurtosis"][0])}
 
 
 def _outliers_sparsity(ctx: DatasetContext) -> dict[str, float]:
-    X = ctx.numeric
     out: dict[str, float] = {}
     n = ctx.n_rows
     sparsity: list[float] = []
-    if X.shape[1]:
-        S, counts = ctx.numeric_sorted
-        q1, q3 = quantiles_from_sorted(S, counts, np.array([0.25, 0.75]))
-        iqr = q3 - q1
-        with np.errstate(invalid="ignore"):
-            outside = (X < q1 - 1.5 * iqr) | (X > q3 + 1.5 * iqr)
-        n_cells = counts.sum()
-        out["NumberOfNumericAttsWithOutliers"] = float(outside.any(axis=0).sum())
-        out["PercentageOfOutlierValues"] = 100.0 * outside.sum() / n_cells if n_cells else np.nan
-        out["PercentageOfZeroNumericValues"] = 100.0 * (X == 0).sum() / n_cells if n_cells else np.nan
-        distinct = ctx.numeric_distinct
+    if ctx.numeric_columns:
+        prof = ctx.profile
+        n_cells = prof.count.sum()
+        out["NumberOfNumericAttsWithOutliers"] = float(np.count_nonzero(prof.n_outside))
+        out["PercentageOfOutlierValues"] = 100.0 * prof.n_outside.sum() / n_cells if n_cells else np.nan
+        out["PercentageOfZeroNumericValues"] = 100.0 * prof.n_zero.sum() / n_cells if n_cells else np.nan
+        distinct = prof.distinct
         with np.errstate(invalid="ignore", divide="ignore"):
             sparsity += list(np.where(distinct > 0, (n / distinct - 1) / (n - 1), np.nan))
-    codes = ctx.categorical_codes
-    for j in range(codes.shape[1]):
-        col = codes[:, j]
-        distinct = np.count_nonzero(np.bincount(col[col >= 0])) if (col >= 0).any() else 0
+    for j in range(len(ctx.categorical_columns)):
+        col = ctx.categorical_column(j)
+        distinct = int(np.count_nonzero(np.bincount(col.astype(np.intp) + 1)[1:]))
         sparsity.append((n / distinct - 1) / (n - 1) if distinct else np.nan)
     values = np.array(sparsity, dtype=float)
     if np.isfinite(values).any():
@@ -187,26 +241,33 @@ def _target(ctx: DatasetContext) -> dict[str, float]:
     if ctx.is_classification:
         return {}
     y = ctx.y_numeric
-    m = column_moments(y[:, None])
+    m = column_moments([y])
     out = {"TargetSkewness": float(m["skewness"][0]), "TargetKurtosis": float(m["kurtosis"][0])}
-    X = ctx.numeric
-    if X.shape[1]:
-        _, corr = _pairwise(np.column_stack([X, y]))
-        r = np.abs(corr[-1, :-1])
-        r = r[np.isfinite(r)]
-        if r.size:
-            out.update({"MeanAbsCorrelationWithTarget": float(r.mean()),
-                        "MaxAbsCorrelationWithTarget": float(r.max())})
+    r = np.array([_correlation_with(ctx.numeric_column(j), y)
+                  for j in range(len(ctx.numeric_columns))])
+    r = np.abs(r[np.isfinite(r)])
+    if r.size:
+        out.update({"MeanAbsCorrelationWithTarget": float(r.mean()),
+                    "MaxAbsCorrelationWithTarget": float(r.max())})
     return out
+
+
+def _correlation_with(x: np.ndarray, y: np.ndarray) -> float:
+    """Pairwise-complete Pearson correlation of ``x`` (NaN = missing) with a complete ``y``,
+    computed as :class:`PairwiseSums` does (both centred on their own means)."""
+    sums = pairwise_sums([x, y])
+    return float(sums.cov_corr()[1][0, 1])
 
 
 def _compute(ctx: DatasetContext) -> dict[str, float]:
     out: dict[str, float] = {}
     moment_names = [n for n in DEFINITIONS if n.endswith("OfNumericAtts") and "Abs" not in n]
     guarded(out, moment_names, lambda: _moment_summaries(ctx))
+    columns = _pairwise_columns(ctx)
+    sums = lazy(lambda: pairwise_sums(columns))
     guarded(out, [n for n in DEFINITIONS if "AbsCo" in n and "Target" not in n]
-            + ["ProportionOfHighlyCorrelatedPairs"], lambda: _correlations(ctx))
-    guarded(out, [n for n in DEFINITIONS if n.startswith("PCA")], lambda: _pca(ctx))
+            + ["ProportionOfHighlyCorrelatedPairs"], lambda: _correlations(sums()))
+    guarded(out, [n for n in DEFINITIONS if n.startswith("PCA")], lambda: _pca(columns, sums()))
     guarded(out, ["NumberOfNumericAttsWithOutliers", "PercentageOfOutlierValues",
                   "MeanSparsityOfAtts", "PercentageOfZeroNumericValues"],
             lambda: _outliers_sparsity(ctx))

@@ -12,10 +12,13 @@ OpenML summarises per-attribute statistics with Apache Commons Math's
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 __all__ = ["percentile", "summarise", "SUMMARY_STATS", "summary_names", "column_moments",
-           "sorted_columns", "distinct_from_sorted", "quantiles_from_sorted"]
+           "sorted_columns", "distinct_from_sorted", "quantiles_from_sorted",
+           "equal_frequency_cuts"]
 
 #: summary statistic -> its name prefix in OpenML's quality names.
 SUMMARY_STATS: dict[str, str] = {
@@ -66,40 +69,57 @@ def summary_values(template: str, values: np.ndarray) -> dict[str, float]:
     return {template.format(stat=SUMMARY_STATS[k]): v for k, v in summarise(values).items()}
 
 
-def column_moments(X: np.ndarray) -> dict[str, np.ndarray]:
+def column_moments(X: np.ndarray | Sequence[np.ndarray]) -> dict[str, np.ndarray]:
     """Per-column count, mean, sample sd, skewness and excess kurtosis, ignoring NaN.
+
+    ``X`` is an n x p array or a sequence of p 1-D columns (computed one column at a
+    time, so a sequence of views of a large table is never copied whole).
 
     Skewness and kurtosis are the bias-corrected sample estimators of Commons Math
     (``DescriptiveStatistics.getSkewness`` / ``getKurtosis``, the same as Excel's
     SKEW and KURT): skewness needs 3 values, kurtosis 4 (NaN otherwise), and both are 0
     for a (near-)constant column (variance below 1e-19).
     """
-    X = np.asarray(X, dtype=float)
-    present = ~np.isnan(X)
-    complete = bool(present.all())
-    n = np.full(X.shape[1], float(X.shape[0])) if complete else present.sum(axis=0).astype(float)
+    if isinstance(X, np.ndarray):
+        X = np.asarray(X, dtype=float)
+        columns: Sequence[np.ndarray] = [X[:, j] for j in range(X.shape[1])]
+    else:
+        columns = X
+    names = ("n", "mean", "sd", "skewness", "kurtosis")
+    out = {k: np.full(len(columns), np.nan) for k in names}
     with np.errstate(invalid="ignore", divide="ignore"):
-        if complete:
-            mean = X.mean(axis=0)
-            d = X - mean
-        else:
-            mean = np.where(present, X, 0.0).sum(axis=0) / n
-            d = np.where(present, X - mean, 0.0)
-        d2 = d * d
-        var = d2.sum(axis=0) / (n - 1)
-        sd = np.where(n > 1, np.sqrt(var), np.where(n == 1, 0.0, np.nan))
-        tiny = var < 1e-19
-        # standardised first, so that huge values cannot overflow in the 3rd/4th powers
-        z2 = d2 / np.where(var > 0, var, 1.0)
-        s3 = (z2 * d).sum(axis=0) / np.where(sd > 0, sd, 1.0)
-        s4 = (z2 * z2).sum(axis=0)
-        skew = n / ((n - 1) * (n - 2)) * s3
-        skew = np.where(n < 3, np.nan, np.where(tiny, 0.0, skew))
-        kurt = (n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * s4
-                - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
-        kurt = np.where(n < 4, np.nan, np.where(tiny, 0.0, kurt))
-    mean = np.where(n > 0, mean, np.nan)
-    return {"n": n, "mean": mean, "sd": sd, "skewness": skew, "kurtosis": kurt}
+        for j, col in enumerate(columns):
+            for key, value in zip(names, _moments(np.asarray(col, dtype=float))):
+                out[key][j] = value
+    return out
+
+
+def _moments(col: np.ndarray) -> tuple[float, float, float, float, float]:
+    missing = np.isnan(col)
+    x = col[~missing] if missing.any() else col
+    n = float(x.size)
+    if n == 0:
+        return 0.0, np.nan, np.nan, np.nan, np.nan
+    mean = float(x.mean())
+    d = x - mean
+    d2 = d * d
+    var = float(d2.sum()) / (n - 1) if n > 1 else np.nan
+    sd = np.sqrt(var) if n > 1 else 0.0
+    tiny = var < 1e-19
+    # standardised first, so that huge values cannot overflow in the 3rd/4th powers
+    d2 /= var if var > 0 else 1.0           # z^2
+    s3 = float(np.dot(d2, d)) / (sd if sd > 0 else 1.0)
+    s4 = float(np.dot(d2, d2))
+    if n < 3:
+        skew = np.nan
+    else:
+        skew = 0.0 if tiny else n / ((n - 1) * (n - 2)) * s3
+    if n < 4:
+        kurt = np.nan
+    else:
+        kurt = 0.0 if tiny else (n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * s4
+                                 - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
+    return n, mean, sd, skew, kurt
 
 
 def sorted_columns(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -130,3 +150,16 @@ def quantiles_from_sorted(S: np.ndarray, counts: np.ndarray, q: np.ndarray) -> n
         out = lo_v + (pos - lo) * (hi_v - lo_v)
     out = np.where(hi == lo, lo_v, out)
     return np.where(counts[None, :] > 0, out, np.nan)
+
+
+def equal_frequency_cuts(s: np.ndarray, count: int, n_bins: int | None = None) -> np.ndarray:
+    """Cut points of ``k`` equal-frequency bins of a sorted column (NaN last).
+
+    ``count`` is its number of non-missing values; ``k = max(2, floor(count^(1/3)))``
+    unless ``n_bins`` is given. The cuts are the quantiles ``i / k`` (``i = 1..k``,
+    linear interpolation) with ties merged; a value belongs to the first bin whose cut
+    point is >= it.
+    """
+    k = n_bins or max(2, int(np.floor(count ** (1.0 / 3.0) + 1e-9)))
+    q = quantiles_from_sorted(np.asarray(s)[:, None], np.array([count]), np.arange(1, k + 1) / k)
+    return np.unique(q[:, 0])

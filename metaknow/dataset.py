@@ -293,7 +293,7 @@ def _split_frame(frame: pd.DataFrame, target: str | None, task: TaskType | None,
 
 def _from_xy(X: Any, y: Any, task: TaskType | None, name: str, target: str) -> Dataset:
     if isinstance(X, pd.DataFrame):
-        Xf = X.copy()
+        Xf = X.copy(deep=False)  # copy-on-write: the caller's later edits never reach it
     else:
         arr = np.asarray(X)
         if arr.ndim != 2:
@@ -366,10 +366,13 @@ def _finish(X: pd.DataFrame, y: pd.Series, task: TaskType | None, name: str,
 
 
 def _constant(col: pd.Series) -> bool:
-    """One distinct non-missing value (checked without sorting: cheap on large tables)."""
-    values = (np.asarray(col.cat.codes)[col.notna().to_numpy()] if is_categorical(col)
-              else col.to_numpy()[col.notna().to_numpy()])
-    return bool(values.min() == values.max())
+    """One distinct non-missing value (checked without sorting or copying: cheap on large
+    tables; the column has a value)."""
+    if is_categorical(col):
+        codes = np.asarray(col.cat.codes)
+        return bool(codes.max() == np.where(codes < 0, codes.max(), codes).min())
+    values = col.to_numpy(dtype=float)
+    return bool(np.nanmin(values) == np.nanmax(values))
 
 
 def _features(X: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -379,7 +382,7 @@ def _features(X: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         columns[name], note = feature_column(X[name], name)
         if note:
             notes.append(note)
-    out = pd.DataFrame(columns, index=X.index)
+    out = pd.DataFrame(columns, index=X.index, copy=False)  # no second copy of the data
     empty = [c for c in out.columns if not out[c].notna().any()]
     constant = [c for c in out.columns if c not in empty and _constant(out[c])]
     huge = [c for c in out.columns if not is_categorical(out[c])

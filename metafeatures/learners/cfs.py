@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 from metafeatures.learners.base import Learner
-from metafeatures.learners.decision_stump import branch_entropy
+from metafeatures.learners.decision_stump import _xlogx, branch_entropy
 from metafeatures.learners.table import Memo, Table, data_key
 
 __all__ = ["mdl_cut_points", "discretise", "CfsSelector", "select_attributes", "AttributeSelected"]
@@ -105,6 +105,39 @@ def _symmetrical_uncertainty(a: np.ndarray, b: np.ndarray) -> float:
     return max(0.0, 2.0 * (ha + hb - hab) / (ha + hb))
 
 
+def _uncertainty_row(codes: np.ndarray, i: int, entropy: np.ndarray, complete: np.ndarray
+                     ) -> np.ndarray:
+    """``_symmetrical_uncertainty(codes[:, i], codes[:, j])`` for every ``j`` (1 at ``i``).
+
+    Pairs of attributes without missing values are computed together: their joint
+    counts by one ``bincount`` (each pair's counts laid out as that function lays them
+    out), so every value is the one the pairwise function gives.
+    """
+    p = codes.shape[1]
+    out = np.empty(p)
+    a = codes[:, i]
+    together = complete & complete[i]
+    for j in np.flatnonzero(~together):
+        out[j] = _symmetrical_uncertainty(a, codes[:, j])
+    cols = np.flatnonzero(together)
+    if cols.size:
+        b = codes[:, cols]
+        ids = a[:, None] * (b.max(axis=0) + 1)[None, :] + b
+        length = ids.max(axis=0) + 1
+        start = np.concatenate([[0], np.cumsum(length)[:-1]])
+        joint = np.bincount((ids + start[None, :]).ravel(), minlength=int(length.sum()))
+        joint = joint.astype(float)
+        xlx = _xlogx(joint)
+        ha = entropy[i]
+        for s, e, j in zip(start, start + length, cols):
+            total = joint[s:e].sum()
+            hab = float((_xlogx(total) - xlx[s:e].sum()) / total) if total > 0 else 0.0
+            hb = entropy[j]
+            out[j] = 0.0 if ha + hb <= 0 else max(0.0, 2.0 * (ha + hb - hab) / (ha + hb))
+    out[i] = 1.0
+    return out
+
+
 class CfsSelector:
     """Choose attributes by CFS merit with best-first forward search.
 
@@ -122,11 +155,13 @@ class CfsSelector:
         p = codes.shape[1]
         r_class = np.array([_symmetrical_uncertainty(codes[:, j], y) for j in range(p)])
         rows: dict[int, np.ndarray] = {}
+        complete = (codes >= 0).all(axis=0)
+        entropy = np.array([_entropy_bits(np.bincount(codes[:, j]).astype(float))
+                            if complete[j] else np.nan for j in range(p)])
 
         def corr_row(i: int) -> np.ndarray:
             if i not in rows:
-                rows[i] = np.array([_symmetrical_uncertainty(codes[:, i], codes[:, j])
-                                    if j != i else 1.0 for j in range(p)])
+                rows[i] = _uncertainty_row(codes, i, entropy, complete)
             return rows[i]
 
         # open list entries: (-merit, tie order, subset, numerator, denominator)

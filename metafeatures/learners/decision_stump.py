@@ -15,6 +15,7 @@ import numpy as np
 from scipy.special import xlogy
 
 from metafeatures.learners.base import Learner, prior
+from metafeatures.learners.cuts import cut_counts
 from metafeatures.learners.table import Table
 
 __all__ = ["DecisionStump", "branch_entropy", "best_splits"]
@@ -37,10 +38,9 @@ def best_splits(table: Table, y: np.ndarray, n_classes: int) -> list[tuple[float
     ``N * H(class | branches)`` (lower is better; inf when the attribute cannot split)
     and ``split`` holds what :class:`DecisionStump` needs to predict with it."""
     k = n_classes
-    onehot = np.eye(k)[y]
-    total = onehot.sum(axis=0)
+    total = np.bincount(y, minlength=k).astype(float)
     out: list[tuple[float, tuple]] = []
-    out.extend(_numeric_splits(table.numeric, onehot, total))
+    out.extend(_numeric_splits(table.numeric, y, k, total))
     for j, n_lev in enumerate(table.n_levels):
         c = table.codes[:, j]
         present = c >= 0
@@ -63,40 +63,37 @@ def best_splits(table: Table, y: np.ndarray, n_classes: int) -> list[tuple[float
 _BLOCK = 4_000_000
 
 
-def _numeric_splits(x: np.ndarray, onehot: np.ndarray, total: np.ndarray
+def _numeric_splits(x: np.ndarray, y: np.ndarray, k: int, total: np.ndarray
                     ) -> list[tuple[float, tuple]]:
-    """Best threshold split of every numeric column, vectorised over column blocks."""
+    """Best threshold split of every numeric column, vectorised over column blocks (only
+    the cuts between distinct values are scored, :mod:`metafeatures.learners.cuts`)."""
     n, p = x.shape
-    k = onehot.shape[1]
     out: list[tuple[float, tuple]] = []
     width = max(1, _BLOCK // max(1, n * k))
     for start in range(0, p, width):
         block = x[:, start:start + width]
-        order = np.argsort(block, axis=0, kind="stable")  # NaN last
-        xs = np.take_along_axis(block, order, axis=0)
-        cum = np.cumsum(onehot[order], axis=0)  # (n, w, k)
-        m = np.sum(~np.isnan(block), axis=0)  # present values per column
-        present_total = cum[np.maximum(m - 1, 0), np.arange(block.shape[1])]
-        present_total[m == 0] = 0.0
-        miss = total[None, :] - present_total  # (w, k)
-        left = cum[:-1]
-        right = present_total[None, :, :] - left
-        with np.errstate(invalid="ignore"):
-            valid = xs[1:] > xs[:-1]  # False where either side is NaN
-        score = branch_entropy(left) + branch_entropy(right) + branch_entropy(miss)[None, :]
-        score = np.where(valid, score, np.inf)
-        if len(score) == 0:
-            out.extend((np.inf, ()) for _ in range(block.shape[1]))
+        w_ = block.shape[1]
+        if n < 2:
+            out.extend((np.inf, ()) for _ in range(w_))
             continue
-        best = np.argmin(score, axis=0)
-        for c in range(block.shape[1]):
-            i = int(best[c])
-            if not np.isfinite(score[i, c]):
+        cc = cut_counts(block, y, k)
+        miss = total[None, :] - cc.known  # (w, k)
+        right = cc.known[cc.cols] - cc.left
+        score = branch_entropy(cc.left) + branch_entropy(right) + branch_entropy(miss)[cc.cols]
+        best_score = np.full(w_, np.inf)
+        np.minimum.at(best_score, cc.cols, score)
+        first = np.flatnonzero(score == best_score[cc.cols])
+        first = first[np.unique(cc.cols[first], return_index=True)[1]]
+        best = np.full(w_, -1)
+        best[cc.cols[first]] = first
+        for c in range(w_):
+            t = int(best[c])
+            if t < 0 or not np.isfinite(best_score[c]):
                 out.append((np.inf, ()))
                 continue
-            threshold = (xs[i, c] + xs[i + 1, c]) / 2.0
-            out.append((float(score[i, c]),
-                        (True, threshold, left[i, c], right[i, c], miss[c])))
+            i = int(cc.rows[t])
+            threshold = (cc.xs[i, c] + cc.xs[i + 1, c]) / 2.0
+            out.append((float(best_score[c]), (True, threshold, cc.left[t], right[t], miss[c])))
     return out
 
 

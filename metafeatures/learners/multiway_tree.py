@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import xlogy
 
+from metafeatures.learners.cuts import cut_counts, xlogx_of_counts
 from metafeatures.learners.pruning import added_errors_scalar
 from metafeatures.learners.table import Table
 
@@ -31,8 +32,11 @@ _BLOCK = 2_000_000
 
 
 def _h(counts: np.ndarray) -> np.ndarray:
-    """``W * H`` (bits) of class-count rows in the last axis."""
+    """``W * H`` (bits) of class-count rows in the last axis (integer counts: by look-up,
+    with the same result)."""
     totals = counts.sum(axis=-1)
+    if counts.dtype.kind in "iu":
+        return (xlogx_of_counts(totals) - xlogx_of_counts(counts).sum(axis=-1)) / _LN2
     return (xlogy(totals, totals) - xlogy(counts, counts).sum(axis=-1)) / _LN2
 
 
@@ -54,41 +58,58 @@ class Node:
         return self.kind == "leaf" or self.pruned
 
 
-def _numeric_candidates(x: np.ndarray, onehot_w: np.ndarray, min_leaf: float):
+def _numeric_candidates(x: np.ndarray, y: np.ndarray, w: np.ndarray, k: int, min_leaf: float):
     """Best cut of every numeric column on its known rows, vectorised over columns.
 
-    Returns arrays over columns: ``score`` (``W_l H_l + W_r H_r``, inf when no valid
-    cut), ``known`` class counts (p, k), number of candidate cuts, threshold, and the
-    weights left and right of the best cut.
+    ``y``, ``w``: class codes and weights of the rows of ``x``. Returns arrays over
+    columns: ``score`` (``W_l H_l + W_r H_r``, inf when no valid cut), ``known`` class
+    counts (p, k), number of candidate cuts, threshold, and the weights left and right
+    of the best cut. Only the cuts between distinct values are scored
+    (:mod:`metafeatures.learners.cuts`).
     """
     n, p = x.shape
-    k = onehot_w.shape[1]
     parts = []
     width = max(1, _BLOCK // max(1, n * k))
     for start in range(0, p, width):
         block = x[:, start:start + width]
         w_ = block.shape[1]
-        order = np.argsort(block, axis=0, kind="stable")
-        xs = np.take_along_axis(block, order, axis=0)
-        cum = np.cumsum(onehot_w[order], axis=0)
-        m = np.sum(~np.isnan(block), axis=0)
-        known = cum[np.maximum(m - 1, 0), np.arange(w_)]
-        known[m == 0] = 0.0
         if n < 2:
+            known = np.zeros((w_, k))
+            if n == 1:
+                known[~np.isnan(block[0]), y[0]] = w[0]
             parts.append((np.full(w_, np.inf), known, np.zeros(w_), np.zeros(w_),
                           np.zeros(w_), np.zeros(w_)))
             continue
-        left = cum[:-1]
-        right = known[None, :, :] - left
-        lw, rw = left.sum(-1), right.sum(-1)
-        with np.errstate(invalid="ignore"):
-            valid = (xs[1:] > xs[:-1]) & (lw >= min_leaf) & (rw >= min_leaf)
-        score = np.where(valid, _h(left) + _h(right), np.inf)
-        best = np.argmin(score, axis=0)
-        cols = np.arange(w_)
-        threshold = (xs[best, cols] + xs[np.minimum(best + 1, n - 1), cols]) / 2.0
-        parts.append((score[best, cols], known, valid.sum(axis=0), threshold,
-                      lw[best, cols], rw[best, cols]))
+        cc = cut_counts(block, y, k, w)
+        known, xs = cc.known, cc.xs
+        if cc.left_int is not None:  # integer counts: exact sums, entropies by look-up
+            right = cc.known_int[cc.cols] - cc.left_int
+            if cc.unit:
+                lw = cc.rows + 1.0
+                rw = cc.known_int.sum(-1)[cc.cols] - lw
+            else:
+                lw, rw = cc.left_int.sum(-1).astype(float), right.sum(-1).astype(float)
+        else:
+            right = known[cc.cols] - cc.left
+            lw, rw = cc.left.sum(-1), right.sum(-1)
+        valid = (lw >= min_leaf) & (rw >= min_leaf)
+        left = cc.left_int if cc.left_int is not None else cc.left
+        cols, rows, left, right, lw, rw = (a[valid] for a in (cc.cols, cc.rows, left, right,
+                                                              lw, rw))
+        score = _h(left) + _h(right)
+        best_score = np.full(w_, np.inf)
+        np.minimum.at(best_score, cols, score)
+        # the first position of each column's minimum (np.argmin's choice)
+        first = np.flatnonzero(score == best_score[cols])
+        first = first[np.unique(cols[first], return_index=True)[1]]
+        best = np.zeros(w_, dtype=np.int64)
+        best[cols[first]] = rows[first]
+        best_lw, best_rw = np.zeros(w_), np.zeros(w_)
+        best_lw[cols[first]], best_rw[cols[first]] = lw[first], rw[first]
+        at = np.arange(w_)
+        threshold = (xs[best, at] + xs[np.minimum(best + 1, n - 1), at]) / 2.0
+        parts.append((best_score, known, np.bincount(cols, minlength=w_), threshold,
+                      best_lw, best_rw))
     return tuple(np.concatenate([pt[i] for pt in parts]) for i in range(6))
 
 
@@ -124,9 +145,7 @@ class _Grower:
         known = branch >= 0
         bw = np.bincount(branch[known], weights=w[known], minlength=n_branches)
         node.shares = bw / bw.sum()
-        order = np.argsort(branch, kind="stable")
-        values, starts = np.unique(branch[order], return_index=True)
-        groups = dict(zip(values.tolist(), np.split(order, starts[1:])))
+        groups = _groups(branch, n_branches)
         unknown = ~known
         for b in range(n_branches):
             if bw[b] <= 0:  # empty branch: no weight, predicts the parent's classes
@@ -145,9 +164,9 @@ class _Grower:
         if self.n_random is not None:
             attrs = self.rng.permutation(attrs)
         total = counts.sum()
-        cands = []  # (gain, split info, attribute, kind, threshold)
-        onehot_w = np.zeros((len(idx), k))
-        onehot_w[np.arange(len(idx)), self.y[idx]] = w
+        # candidates in evaluation order: gain, split info, attribute, numeric?, threshold
+        cands: list[tuple[np.ndarray, ...]] = []
+        y_idx = self.y[idx]
 
         def evaluate(chosen: np.ndarray) -> None:
             num = chosen[chosen < p]
@@ -155,8 +174,9 @@ class _Grower:
                 min_side = self.min_leaf
                 if self.criterion == "gain_ratio":  # C4.5: >= 10% of the rows per class, <= 25
                     min_side = max(self.min_leaf, min(0.1 * total / k, 25.0))
-                score, known, n_cuts, thr, lw, rw = _numeric_candidates(
-                    t.numeric[idx][:, num], onehot_w, min_side)
+                x = t.numeric[idx] if len(num) == p and (num == np.arange(p)).all() \
+                    else t.numeric[np.ix_(idx, num)]
+                score, known, n_cuts, thr, lw, rw = _numeric_candidates(x, y_idx, w, k, min_side)
                 ok = np.isfinite(score)
                 if ok.any():
                     wk = known.sum(axis=1)
@@ -165,14 +185,14 @@ class _Grower:
                     if self.criterion == "gain_ratio":
                         gain -= np.log2(np.maximum(n_cuts, 1)) / total
                     info = _split_info_rows(np.column_stack([lw, rw, total - wk]) / total)
-                    for j in np.flatnonzero(ok):
-                        cands.append((float(gain[j]), float(info[j]), int(num[j]), "numeric",
-                                      float(thr[j])))
+                    cands.append((gain[ok], info[ok], num[ok], np.ones(int(ok.sum()), bool),
+                                  thr[ok]))
+            nominal = []
             for a in chosen[chosen >= p]:
                 c = t.codes[idx, a - p]
                 ok = c >= 0
                 n_lev = t.n_levels[a - p]
-                table_ = np.bincount(c[ok] * k + self.y[idx][ok], weights=w[ok],
+                table_ = np.bincount(c[ok] * k + y_idx[ok], weights=w[ok],
                                      minlength=n_lev * k).reshape(n_lev, k)
                 sizes = table_.sum(axis=1)
                 if np.sum(sizes >= self.min_leaf) < 2:
@@ -180,8 +200,10 @@ class _Grower:
                 wk = sizes.sum()
                 gain = (_h(table_.sum(axis=0)) - _h(table_).sum()) / total
                 shares = np.append(sizes, total - wk)[None, :] / total
-                cands.append((float(gain), float(_split_info_rows(shares)[0]), int(a),
-                              "nominal", 0.0))
+                nominal.append((float(gain), float(_split_info_rows(shares)[0]), int(a)))
+            if nominal:
+                g, i, a = (np.array(v) for v in zip(*nominal))
+                cands.append((g, i, a.astype(int), np.zeros(len(a), bool), np.zeros(len(a))))
 
         if self.n_random is None:
             evaluate(attrs)
@@ -191,24 +213,42 @@ class _Grower:
                 stop = start + (self.n_random if start == 0 else 1)
                 evaluate(attrs[start:stop])
                 start = stop
-                if any(c[0] > 1e-10 for c in cands):
+                if any((c[0] > 1e-10).any() for c in cands):
                     break
-        cands = [c for c in cands if c[0] > 1e-10]
         if not cands:
             return None
+        gain, info, attr, numeric, thr = (np.concatenate(col) for col in zip(*cands))
+        keep = gain > 1e-10
+        if not keep.any():
+            return None
+        gain, info, attr, numeric, thr = gain[keep], info[keep], attr[keep], numeric[keep], thr[keep]
         if self.criterion == "gain_ratio":
-            mean_gain = np.mean([c[0] for c in cands])
-            pool = [c for c in cands if c[0] >= mean_gain - 1e-3] or cands
-            best = max(pool, key=lambda c: c[0] / c[1] if c[1] > 0 else 0.0)
+            mean_gain = np.mean(gain)
+            pool = gain >= mean_gain - 1e-3
+            if not pool.any():
+                pool[:] = True
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = np.where(info > 0, gain / info, 0.0)
+            best = int(np.flatnonzero(pool)[np.argmax(ratio[pool])])  # the first maximum
         else:
-            best = max(cands, key=lambda c: c[0])
-        _, _, a, kind, thr = best
-        if kind == "numeric":
+            best = int(np.argmax(gain))
+        a = int(attr[best])
+        if numeric[best]:
+            thr_best = float(thr[best])
             x = t.numeric[idx, a]
-            branch = np.where(np.isnan(x), -1, np.where(x <= thr, 0, 1))
-        else:
-            branch = t.codes[idx, a - p]
-        return kind, a, thr, branch
+            branch = np.where(np.isnan(x), -1, np.where(x <= thr_best, 0, 1))
+            return "numeric", a, thr_best, branch
+        return "nominal", a, 0.0, t.codes[idx, a - p]
+
+
+def _groups(branch: np.ndarray, n_branches: int) -> dict[int, np.ndarray]:
+    """Row positions of each branch value that occurs (increasing), -1 (missing) included."""
+    if n_branches <= 4:
+        return {b: rows for b in range(-1, n_branches)
+                if len(rows := np.flatnonzero(branch == b))}
+    order = np.argsort(branch, kind="stable")
+    values, starts = np.unique(branch[order], return_index=True)
+    return dict(zip(values.tolist(), np.split(order, starts[1:])))
 
 
 def grow_tree(table: Table, y: np.ndarray, n_classes: int, *, criterion: str = "gain",
@@ -244,9 +284,7 @@ def route(node: Node, table: Table, idx: np.ndarray, w: np.ndarray, visit) -> No
         branch = np.where(branch >= len(node.children), -1, branch)
     missing = branch < 0
     # only the branches some row reaches (a nominal split may have thousands)
-    order = np.argsort(branch, kind="stable")
-    values, starts = np.unique(branch[order], return_index=True)
-    groups = dict(zip(values.tolist(), np.split(order, starts[1:])))
+    groups = _groups(branch, len(node.children))
     targets = set(groups) - {-1}
     if missing.any():
         targets |= set(np.flatnonzero(node.shares > 0).tolist())
@@ -281,25 +319,35 @@ def predict_tree(root: Node, table: Table, n_classes: int) -> np.ndarray:
 def collapse_and_prune(node: Node, cf: float) -> float:
     """C4.5's collapse and error-based pruning (no subtree raising), in place.
     Returns the subtree's estimated errors."""
+    return _collapse_and_prune(node, cf, _unpruned_errors(node, {}))
+
+
+def _collapse_and_prune(node: Node, cf: float, errors: dict[int, float]) -> float:
     total = float(node.counts.sum())
     e_leaf = total - float(node.counts.max())
     leaf_est = e_leaf + added_errors_scalar(total, e_leaf, cf)
     if node.kind == "leaf":
         return leaf_est
-    if _training_errors(node) >= e_leaf - 1e-3:  # collapse
+    # the subtree below is not pruned yet (top-down): its training errors as grown
+    if errors[id(node)] >= e_leaf - 1e-3:  # collapse
         node.pruned = True
         return leaf_est
-    sub = sum(collapse_and_prune(c, cf) for c in node.children)
+    sub = sum(_collapse_and_prune(c, cf, errors) for c in node.children)
     if leaf_est <= sub + 0.1:
         node.pruned = True
         return leaf_est
     return sub
 
 
-def _training_errors(node: Node) -> float:
+def _unpruned_errors(node: Node, out: dict[int, float]) -> dict[int, float]:
+    """Training errors (leaf errors summed) of every subtree, in one pass."""
     if node.is_leaf:
-        return float(node.counts.sum() - node.counts.max())
-    return sum(_training_errors(c) for c in node.children)
+        out[id(node)] = float(node.counts.sum() - node.counts.max())
+    else:
+        for c in node.children:
+            _unpruned_errors(c, out)
+        out[id(node)] = sum(out[id(c)] for c in node.children)
+    return out
 
 
 def reduced_error_prune(root: Node, table: Table, y: np.ndarray, n_classes: int) -> None:

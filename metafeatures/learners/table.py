@@ -148,9 +148,18 @@ class Memo:
     """A small least-recently-added cache: several landmarkers fitted on the same
     training rows share one expensive step (a CFS selection, a grown tree)."""
 
+    _instances: "list[Memo]" = []
+
     def __init__(self, size: int = 16) -> None:
         self.size = size
         self._items: "OrderedDict[str, Any]" = OrderedDict()
+        Memo._instances.append(self)
+
+    @classmethod
+    def clear_all(cls) -> None:
+        """Empty every memo (so that a repeated timing does the work again)."""
+        for memo in cls._instances:
+            memo._items.clear()
 
     def get(self, key: str, compute: Callable[[], Any]) -> Any:
         if key not in self._items:

@@ -195,9 +195,15 @@ def _finite(col: pd.Series, name: str) -> pd.Series:
 
 def largest_magnitude(values: np.ndarray) -> float:
     """The largest absolute finite value (0 when there is none)."""
-    values = np.abs(np.asarray(values, dtype=float))
-    finite = values[np.isfinite(values)]
-    return float(finite.max()) if finite.size else 0.0
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return 0.0
+    finite = np.isfinite(values)
+    if not finite.all():
+        values = values[finite]
+        if values.size == 0:
+            return 0.0
+    return float(max(values.max(), -values.min()))
 
 
 # --------------------------------------------------------------- new rows, targets
@@ -234,6 +240,8 @@ def _has_text_levels(col: pd.Series) -> bool:
 
 
 def _float(col: pd.Series) -> pd.Series:
+    if col.dtype == np.float64:
+        return col  # already what a Dataset holds (copy-on-write keeps it apart from the caller's)
     return pd.Series(col.to_numpy(dtype=float, na_value=np.nan), index=col.index, name=col.name)
 
 

@@ -23,7 +23,10 @@ What the mapping does
   with its task and dataset ids; ``n_rows``/``n_classes`` come from the qualities
   ``NumberOfInstances``/``NumberOfClasses`` and ``n_features`` is OpenML's
   ``NumberOfFeatures`` minus the target.
-* **Meta-features.** OpenML's data qualities, unchanged, under extractor ``"openml"``.
+* **Meta-features.** OpenML's data qualities under extractor ``"openml"``, the class
+  percentages in the form of :data:`metafeatures.STORE_ENGINE` (the export has
+  MinorityClassPercentage as a fraction, today's server a percentage); the qualities no
+  summary can be converted keep the server's definition (:mod:`metafeatures.conventions`).
 * **Evaluations.** The measure is stored twice: under its OpenML name
   (``predictive_accuracy``) and under our metric name (``accuracy``), with ``fold = -1``:
   OpenML's value aggregates the task's own cross-validation (10-fold for OpenML100).
@@ -297,12 +300,25 @@ def task_record(info: OpenMLTaskInfo) -> TaskRecord:
     )
 
 
-def metafeature_record(info: OpenMLTaskInfo) -> MetaFeatureRecord | None:
-    """OpenML's qualities of the task's dataset (``None`` when none are known)."""
+def metafeature_record(info: OpenMLTaskInfo, engine: str | None = None) -> MetaFeatureRecord | None:
+    """OpenML's qualities of the task's dataset (``None`` when none are known).
+
+    The class percentages are converted to the conventions of ``engine`` (default
+    :data:`metafeatures.STORE_ENGINE`, the one new datasets are extracted under when
+    compared with a store), whichever form the server published
+    (:func:`metafeatures.conventions.to_engine`); the qualities that cannot be converted
+    (:data:`metafeatures.conventions.NOT_CONVERTIBLE`) keep the server's definition. The
+    record's version names both (``openml-server:2018-percentages``).
+    """
+    from metafeatures import STORE_ENGINE
+    from metafeatures.conventions import record_version, to_engine
+
     if not info.qualities:
         return None
+    engine = engine or STORE_ENGINE
     values = {str(k): (float("nan") if v is None else float(v)) for k, v in info.qualities.items()}
-    return MetaFeatureRecord(task_name(info.task_id), SOURCE, values, EXTRACTOR, EXTRACTOR_VERSION)
+    return MetaFeatureRecord(task_name(info.task_id), SOURCE, to_engine(values, engine), EXTRACTOR,
+                             record_version(EXTRACTOR_VERSION, engine))
 
 
 # ----------------------------------------------------------------------- runs

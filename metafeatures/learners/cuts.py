@@ -1,0 +1,117 @@
+"""Class counts at the candidate cuts of numeric columns, shared by the stump and the trees.
+
+A cut of a numeric column lies between two consecutive distinct values in sorted order;
+the split criteria need, at each cut, the (weighted) class counts of the rows left of it,
+and the counts of all known rows. Only the cuts are materialised (not every row
+position), so a column with few distinct values costs little beyond its sort.
+
+With integer weights (the usual case: every row weighs 1 unless C4.5 spread a missing
+value over branches) the counts come from one ``bincount`` over the runs of equal
+values; otherwise from a running sum in sorted order. Both give the counts the running
+sum over every position gives (integer sums are exact in any order; fractional weights
+take the same order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import xlogy
+
+__all__ = ["CutCounts", "cut_counts", "xlogx_of_counts"]
+
+_LN2 = float(np.log(2.0))
+_TABLES = {False: np.zeros(1), True: np.zeros(1)}
+
+
+def xlogx_of_counts(counts: np.ndarray, bits: bool = False) -> np.ndarray:
+    """``xlogy(c, c)`` (``bits``: divided by ln 2) of non-negative integer counts, by table
+    look-up; the table holds exactly what that expression gives for the same values as
+    floats, so the results are identical."""
+    top = int(counts.max()) if counts.size else 0
+    table = _TABLES[bits]
+    if top >= len(table):
+        values = np.arange(max(top + 1, 2 * len(table)), dtype=float)
+        table = xlogy(values, values)
+        _TABLES[bits] = table = table / _LN2 if bits else table
+    return table[counts]
+
+
+@dataclass(frozen=True)
+class CutCounts:
+    """The candidate cuts of a block of numeric columns.
+
+    Attributes
+    ----------
+    xs : ndarray (n, w)
+        Each column sorted ascending (NaN last).
+    cols, rows : ndarray (M,)
+        Cut ``t`` lies in column ``cols[t]`` between sorted positions ``rows[t]`` and
+        ``rows[t] + 1``; ordered by column, then position.
+    left : ndarray (M, k)
+        Class counts (weights) of the known rows at positions ``<= rows[t]``.
+    known : ndarray (w, k)
+        Class counts of each column's known rows.
+    left_int, known_int : ndarray of int, or None
+        The same counts as integers, when the weights are integers.
+    unit : bool
+        Every row weighs 1 (then the weight left of cut ``t`` is ``rows[t] + 1``).
+    """
+
+    xs: np.ndarray
+    cols: np.ndarray
+    rows: np.ndarray
+    left: np.ndarray
+    known: np.ndarray
+    left_int: np.ndarray | None = None
+    known_int: np.ndarray | None = None
+    unit: bool = False
+
+
+def cut_counts(block: np.ndarray, y: np.ndarray, k: int, w: np.ndarray | None = None
+               ) -> CutCounts:
+    """Candidate cuts and class counts of the columns of ``block`` (n x w, NaN = missing).
+
+    ``y``: class codes of the n rows; ``w``: their weights (default 1).
+    """
+    n, width = block.shape
+    order = np.argsort(block, axis=0, kind="stable")  # NaN last
+    xs = np.take_along_axis(block, order, axis=0)
+    with np.errstate(invalid="ignore"):
+        boundary = xs[1:] > xs[:-1]  # False where either side is NaN
+    cols, rows = np.nonzero(boundary.T)
+    present = ~np.isnan(xs)
+    m = present.sum(axis=0)
+    unit = w is None or bool((w == 1.0).all())
+    if unit or np.array_equal(w, np.floor(w)):
+        # runs of equal values: run r of column c holds sorted positions after its
+        # r-th cut; its class counts by one bincount, the counts left of a cut by a
+        # running sum over the column's runs
+        run = np.zeros((n, width), dtype=np.int64)
+        if n > 1:
+            np.cumsum(boundary, axis=0, out=run[1:])
+        n_runs = run[-1] + 1 if n else np.zeros(width, dtype=np.int64)
+        offset = np.concatenate([[0], np.cumsum(n_runs)[:-1]])
+        ids = (run + offset[None, :]) * k + y[order]
+        weights = None if unit else w[order][present].astype(np.int64)
+        counts = np.bincount(ids[present], weights=weights,
+                             minlength=int(n_runs.sum()) * k).reshape(-1, k)
+        if weights is not None:
+            counts = np.rint(counts).astype(np.int64)  # integer sums: exact
+        cum = np.cumsum(counts, axis=0)
+        base = np.concatenate([np.zeros((1, k), dtype=np.int64), cum])[offset]  # before each column
+        left_int = cum[run[rows, cols] + offset[cols]] - base[cols]
+        last = offset + np.maximum(run[np.maximum(m - 1, 0), np.arange(width)], 0)
+        known_int = cum[last] - base
+        known_int[m == 0] = 0
+        return CutCounts(xs, cols, rows, left_int.astype(float), known_int.astype(float),
+                         left_int, known_int, unit)
+    else:
+        onehot = np.zeros((n, k))
+        onehot[np.arange(n), y] = w
+        cum = np.cumsum(onehot[order], axis=0)
+        left = cum[rows, cols]
+        known = cum[np.maximum(m - 1, 0), np.arange(width)]
+        known[m == 0] = 0.0
+    return CutCounts(xs, cols, rows, left, known)
