@@ -140,7 +140,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder for results.csv, summary.md and the plot (default: --out)")
     parser.add_argument("--summary-only", action="store_true",
                         help="only rebuild results.csv, summary.md and the plot from finished runs "
-                             "(of the --methods, --datasets and first --seeds seeds given)")
+                             "(of the --methods, --datasets, --spaces and first --seeds seeds given)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -163,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     long = load_runs(out / "runs")
     if not long.empty:  # the report covers the methods, datasets and seeds asked for
         long = long[long["method"].isin(methods) & long["dataset"].isin(_names(args.datasets))
-                    & (long["seed"] < args.seeds)]
+                    & long["space"].isin(_names(args.spaces)) & (long["seed"] < args.seeds)]
     table = summarise(long, CHECKPOINTS)
     if table.empty:
         raise MetaknowError(f"no finished runs of {', '.join(methods)} under {out / 'runs'}")

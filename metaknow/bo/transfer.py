@@ -18,7 +18,11 @@ ranking-based weights (as TAF-R and RGPE, Feurer et al. 2018), on SMAC's random 
 * a source whose median loss exceeds the 95th percentile of the target forest's losses
   is dropped (weight 0) before the shares are counted: a prior that ranks the target's
   configurations worse than the target's own data is switched off, and as the target's
-  trials accumulate its forest wins more samples and the priors fade by themselves.
+  trials accumulate its forest wins more samples and the priors fade by themselves;
+* optionally (``handover``) the run's own forest gets at least ``n / (n + handover)`` of
+  the weight after ``n`` trials (:func:`with_target_floor`), whatever the losses say.
+  Measured on the warm-start benchmark's held-out half (README, "Transfer in the loop"):
+  it did not beat the plain rule, so it is off by default.
 
 Measured before choosing TAF (synthetic 9-parameter bowl, 10 sources sharing its
 optimum, 200 trials): an RGPE-style ensemble *mean* of the forests kept 90% of the weight

@@ -114,7 +114,8 @@ def test_summary_only_reports_the_datasets_and_seeds_asked_for(tmp_path: Path, c
     # seed 1 of d1 would make random the winner: left out by --seeds 1
     _run(tmp_path, "lightgbm", "d1", "random", 1, [0.95] * 5)
     code = main(["benchmark", "warm-start", "--summary-only", "--out", str(tmp_path),
-                 "--methods", "metaknow-cold,random", "--datasets", "d1", "--seeds", "1"])
+                 "--methods", "metaknow-cold,random", "--datasets", "d1", "--seeds", "1",
+                 "--spaces", "lightgbm"])
     assert code == 0
     out = capsys.readouterr().out
     assert "(1 datasets x 1 seeds)" in out
