@@ -39,25 +39,51 @@ def random_vectors(space: SearchSpace, rng: np.random.Generator, n: int) -> np.n
     return fix_activity(space, V, rng)
 
 
+_PLANS: dict[int, tuple[SearchSpace, list[tuple[int, np.ndarray | None]]]] = {}
+
+
+def _activity_plan(space: SearchSpace) -> list[tuple[int, np.ndarray | None]]:
+    """Per parameter: (parent index or -1, which parent choices activate it, if categorical)."""
+    cached = _PLANS.get(id(space))
+    if cached is not None and cached[0] is space:
+        return cached[1]
+    names = space.names
+    plan: list[tuple[int, np.ndarray | None]] = []
+    for p in space.params:
+        if p.condition is None:
+            plan.append((-1, None))
+            continue
+        j = names.index(p.condition.parent)
+        parent = space.params[j]
+        ok = (np.array([c in p.condition.values for c in parent.choices], dtype=bool)
+              if isinstance(parent, Categorical) else None)
+        plan.append((j, ok))
+    if len(_PLANS) > 64:  # spaces are few; keep the cache small anyway
+        _PLANS.clear()
+    _PLANS[id(space)] = (space, plan)
+    return plan
+
+
 def fix_activity(space: SearchSpace, V: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Set inactive entries to NaN; give newly active (NaN) entries a random value."""
     V = V.copy()
-    names = space.names
-    for i, p in enumerate(space.params):
-        if p.condition is not None:
-            j = names.index(p.condition.parent)
-            parent = space.params[j]
-            col = V[:, j]
-            active = ~np.isnan(col)
-            if isinstance(parent, Categorical):
-                ok = [k for k, c in enumerate(parent.choices) if c in p.condition.values]
-                active &= np.isin(np.where(active, col, -1), ok)
-            else:
-                active &= np.array([not np.isnan(u) and parent.from_unit(u) in p.condition.values
-                                    for u in col], dtype=bool)
-            V[~active, i] = np.nan
-        else:
+    nan = np.isnan(V)
+    for i, (p, (j, ok)) in enumerate(zip(space.params, _activity_plan(space))):
+        if j < 0:
+            if not nan[:, i].any():
+                continue  # always active and set: nothing to do
             active = np.ones(len(V), dtype=bool)
+        else:
+            col = V[:, j]
+            off = np.isnan(col)
+            if ok is not None:
+                active = ~off & ok[np.where(off, 0, col).astype(int)]
+            else:
+                parent = space.params[j]
+                cond = p.condition.values  # type: ignore[union-attr]
+                active = np.array([not np.isnan(u) and parent.from_unit(u) in cond for u in col],
+                                  dtype=bool)
+            V[~active, i] = np.nan
         fill = active & np.isnan(V[:, i])
         if fill.any():
             V[fill, i] = (rng.integers(len(p.choices), size=fill.sum()) if isinstance(p, Categorical)
@@ -200,7 +226,12 @@ class RandomInterleaving:
 def first_new(space: SearchSpace, candidates: np.ndarray, taken: set[str],
               limit: int = 2000) -> Configuration | None:
     """The first candidate whose configuration is not in ``taken`` (by hash), or None."""
+    seen: set[bytes] = set()
     for vec in candidates[:limit]:
+        key = vec.tobytes()
+        if key in seen:  # the same vector again (local searches revisit points)
+            continue
+        seen.add(key)
         config = space.validate(space.from_vector(vec), fill_defaults=True)
         if config_hash(config) not in taken:
             return config
