@@ -24,7 +24,14 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The full parser, or with ``argv``, one whose only fully built command is the one named.
+
+    Every command is listed with its help line; its arguments (whose defaults and choices
+    may need the command's heavy dependencies) are added only for the command being run,
+    so ``metaknow --help`` and ``metaknow tune ...`` do not import the other commands' parts.
+    """
+    chosen = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
     parser = argparse.ArgumentParser(
         prog="metaknow",
         description="Warm-start hyperparameter tuning from prior evaluations on similar datasets.",
@@ -34,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
         try:
-            module = importlib.import_module(module_name)
+            module = importlib.import_module(module_name)  # light: heavy imports sit in run()
         except ModuleNotFoundError as exc:
             if exc.name != module_name:
                 raise
@@ -42,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=module.HELP, description=module.HELP,
                            epilog=getattr(module, "EXAMPLE", None),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-        module.add_arguments(p)
-        p.set_defaults(_run=module.run)
+        if chosen is None or chosen == name:
+            module.add_arguments(p)
+            p.set_defaults(_run=module.run)
     return parser
 
 
@@ -60,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     from metaknow.exceptions import MetaknowError
 
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if getattr(args, "_run", None) is None:
         parser.print_help()

@@ -19,6 +19,7 @@ runs), and summarised in ``<out>/summary.md``. Peers (smac, optuna) are the opti
     python benchmarks/synthetic_bo.py --out results/synthetic_bo
     python benchmarks/synthetic_bo.py --seeds 2 --trials 50 --functions branin mixed
     python benchmarks/synthetic_bo.py --out results/synthetic_bo --summary-only  # partial run
+    python benchmarks/synthetic_bo.py --first-seed 2 --seeds 3 ...  # seed 2 only, in parallel
 """
 
 from __future__ import annotations
@@ -391,14 +392,15 @@ def _done(path: Path) -> set[tuple[str, str, int]]:
     return {(r.function, r.method, int(r.seed)) for r in frame.itertuples()}
 
 
-def run(functions: list[str], methods: list[str], seeds: int, trials: int, out: Path) -> pd.DataFrame:
+def run(functions: list[str], methods: list[str], seeds: int, trials: int, out: Path,
+        first_seed: int = 0) -> pd.DataFrame:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "runs.csv"
     done = _done(path)
     checkpoints = [c for c in CHECKPOINTS if c <= trials] or [trials]
     if trials not in checkpoints:
         checkpoints.append(trials)
-    for seed in range(seeds):  # seed-major: a partial run covers every function and method
+    for seed in range(first_seed, seeds):  # seed-major: a partial run covers every function and method
         for fname in functions:
             problem = PROBLEMS[fname]
             for method in methods:
@@ -498,6 +500,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--functions", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="start at this seed (to split one run over several processes)")
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--out", type=Path, default=Path("results/synthetic_bo"))
     parser.add_argument("--summary-only", action="store_true",
@@ -518,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.seeds < 1 or args.trials < 2:
         parser.error("--seeds must be >= 1 and --trials >= 2")
-    run(args.functions, args.methods, args.seeds, args.trials, args.out)
+    run(args.functions, args.methods, args.seeds, args.trials, args.out, args.first_seed)
     print((args.out / "summary.md").read_text())
     return 0
 

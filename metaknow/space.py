@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
-from scipy.stats import qmc
 
 from metaknow.exceptions import SpaceError
 
@@ -361,6 +360,8 @@ class SearchSpace:
             d = self.default()
             out.append(d)
             seen.add(config_hash(d))
+        from scipy.stats import qmc  # imported on use: scipy.stats takes a second to load
+
         sampler = qmc.Sobol(d=len(self.params), scramble=True, seed=seed)
         attempts = 0
         while len(out) < n and attempts < 50:

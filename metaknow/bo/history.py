@@ -50,7 +50,8 @@ class Trial:
     time : float
         Seconds spent in the objective.
     origin : str
-        Who proposed it: ``"initial"``, ``"warm_start"``, ``"model"``, ``"random"`` or
+        Who proposed it: ``"initial"``, ``"warm_start"``, ``"model"``, ``"branch"`` (the model's best
+        within one branch of a categorical), ``"random"`` or
         ``"told"`` (an evaluation reported through ``tell`` that was never asked for).
     error : str
         Failure reason, empty when the trial ran.
@@ -149,6 +150,10 @@ class RunHistory:
 
     def contains(self, config: Mapping[str, Any]) -> bool:
         return config_hash(config) in self._hashes
+
+    def hashes(self) -> set[str]:
+        """Hashes of every recorded configuration (a copy)."""
+        return set(self._hashes)
 
     @property
     def next_id(self) -> int:

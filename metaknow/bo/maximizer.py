@@ -8,6 +8,9 @@ Moves follow :meth:`metaknow.space.SearchSpace.neighbours` — a Gaussian step o
 children that become active take a random value — but are generated on whole arrays of
 vector forms at once, which keeps the optimiser's own overhead to milliseconds.
 
+``maximize(..., fixed=(i, k))`` searches one branch only: categorical parameter ``i``
+stays at choice ``k`` (random candidates, starts and moves alike).
+
 :class:`RandomInterleaving` decides, at a set share, to propose a purely random
 configuration instead (keeps exploring where the surrogate is confidently wrong).
 """
@@ -36,25 +39,51 @@ def random_vectors(space: SearchSpace, rng: np.random.Generator, n: int) -> np.n
     return fix_activity(space, V, rng)
 
 
+_PLANS: dict[int, tuple[SearchSpace, list[tuple[int, np.ndarray | None]]]] = {}
+
+
+def _activity_plan(space: SearchSpace) -> list[tuple[int, np.ndarray | None]]:
+    """Per parameter: (parent index or -1, which parent choices activate it, if categorical)."""
+    cached = _PLANS.get(id(space))
+    if cached is not None and cached[0] is space:
+        return cached[1]
+    names = space.names
+    plan: list[tuple[int, np.ndarray | None]] = []
+    for p in space.params:
+        if p.condition is None:
+            plan.append((-1, None))
+            continue
+        j = names.index(p.condition.parent)
+        parent = space.params[j]
+        ok = (np.array([c in p.condition.values for c in parent.choices], dtype=bool)
+              if isinstance(parent, Categorical) else None)
+        plan.append((j, ok))
+    if len(_PLANS) > 64:  # spaces are few; keep the cache small anyway
+        _PLANS.clear()
+    _PLANS[id(space)] = (space, plan)
+    return plan
+
+
 def fix_activity(space: SearchSpace, V: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Set inactive entries to NaN; give newly active (NaN) entries a random value."""
     V = V.copy()
-    names = space.names
-    for i, p in enumerate(space.params):
-        if p.condition is not None:
-            j = names.index(p.condition.parent)
-            parent = space.params[j]
-            col = V[:, j]
-            active = ~np.isnan(col)
-            if isinstance(parent, Categorical):
-                ok = [k for k, c in enumerate(parent.choices) if c in p.condition.values]
-                active &= np.isin(np.where(active, col, -1), ok)
-            else:
-                active &= np.array([not np.isnan(u) and parent.from_unit(u) in p.condition.values
-                                    for u in col], dtype=bool)
-            V[~active, i] = np.nan
-        else:
+    nan = np.isnan(V)
+    for i, (p, (j, ok)) in enumerate(zip(space.params, _activity_plan(space))):
+        if j < 0:
+            if not nan[:, i].any():
+                continue  # always active and set: nothing to do
             active = np.ones(len(V), dtype=bool)
+        else:
+            col = V[:, j]
+            off = np.isnan(col)
+            if ok is not None:
+                active = ~off & ok[np.where(off, 0, col).astype(int)]
+            else:
+                parent = space.params[j]
+                cond = p.condition.values  # type: ignore[union-attr]
+                active = np.array([not np.isnan(u) and parent.from_unit(u) in cond for u in col],
+                                  dtype=bool)
+            V[~active, i] = np.nan
         fill = active & np.isnan(V[:, i])
         if fill.any():
             V[fill, i] = (rng.integers(len(p.choices), size=fill.sum()) if isinstance(p, Categorical)
@@ -63,12 +92,17 @@ def fix_activity(space: SearchSpace, V: np.ndarray, rng: np.random.Generator) ->
 
 
 def neighbour_moves(space: SearchSpace, V: np.ndarray, rng: np.random.Generator, per_row: int,
-           scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """``per_row`` one-parameter moves of every row of ``V``; returns (moves, row of origin)."""
+                    scale: float, frozen: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``per_row`` one-parameter moves of every row of ``V``; returns (moves, row of origin).
+
+    ``frozen`` (boolean mask over the parameters) marks parameters no move may change.
+    """
     rows = np.repeat(np.arange(len(V)), per_row)
     M = V[rows].copy()
     sizes = space.cat_sizes
     active = ~np.isnan(M)
+    if frozen is not None:
+        active &= ~frozen
     # pick one active parameter per move (uniformly among the active ones)
     keys = np.where(active, rng.random(M.shape), -1.0)
     col = keys.argmax(axis=1)
@@ -82,6 +116,9 @@ def neighbour_moves(space: SearchSpace, V: np.ndarray, rng: np.random.Generator,
     # numeric: Gaussian step in the unit interval
     num = ~is_cat
     M[r[num], col[num]] = np.clip(M[r[num], col[num]] + rng.normal(0.0, scale, num.sum()), 0.0, 1.0)
+    if frozen is not None:  # rows with nothing left to move stay where they are
+        stuck = ~active.any(axis=1)
+        M[stuck] = V[rows[stuck]]
     return fix_activity(space, M, rng), rows
 
 
@@ -94,8 +131,12 @@ class AcquisitionMaximizer(ABC):
 
     @abstractmethod
     def maximize(self, space: SearchSpace, score: Score, starts: np.ndarray,
-                 rng: np.random.Generator) -> np.ndarray:
-        """Candidates best first; ``starts`` are vector forms of the best evaluated configs."""
+                 rng: np.random.Generator, fixed: tuple[int, int] | None = None) -> np.ndarray:
+        """Candidates best first; ``starts`` are vector forms of the best evaluated configs.
+
+        ``fixed = (i, k)`` restricts the search to configurations whose categorical
+        parameter ``i`` takes its ``k``-th choice (a branch of the space).
+        """
 
 
 class LocalAndRandomSearch(AcquisitionMaximizer):
@@ -129,8 +170,16 @@ class LocalAndRandomSearch(AcquisitionMaximizer):
         self.plateau_steps = plateau_steps
 
     def maximize(self, space: SearchSpace, score: Score, starts: np.ndarray,
-                 rng: np.random.Generator) -> np.ndarray:
+                 rng: np.random.Generator, fixed: tuple[int, int] | None = None) -> np.ndarray:
         R = random_vectors(space, rng, self.n_random)
+        frozen = None
+        if fixed is not None:
+            i, k = fixed
+            R[:, i] = k
+            R = fix_activity(space, R, rng)
+            starts = starts[starts[:, i] == k] if len(starts) else starts
+            frozen = np.zeros(len(space), dtype=bool)
+            frozen[i] = True
         r_score = score(R)
         top = np.argsort(-r_score, kind="stable")[: self.n_starts]
         S = np.vstack([starts[: self.n_starts], R[top]]) if len(starts) else R[top]
@@ -142,23 +191,21 @@ class LocalAndRandomSearch(AcquisitionMaximizer):
             if not live.any():
                 break
             idx = np.flatnonzero(live)
-            M, rows = neighbour_moves(space, S[idx], rng, self.n_neighbours, self.scale)
+            M, _ = neighbour_moves(space, S[idx], rng, self.n_neighbours, self.scale, frozen)
             m_score = score(M)
             all_V.append(M)
             all_s.append(m_score)
-            best = np.full(len(idx), -np.inf)
-            arg = np.zeros(len(idx), dtype=int)
-            np.maximum.at(best, rows, m_score)
-            for j in range(len(M)):  # first move achieving each search's best
-                if m_score[j] == best[rows[j]] and arg[rows[j]] == 0:
-                    arg[rows[j]] = j + 1
-            for k, gi in enumerate(idx):
-                if best[k] > s_score[gi] or (best[k] == s_score[gi] and flat[gi] < self.plateau_steps):
-                    flat[gi] = flat[gi] + 1 if best[k] == s_score[gi] else 0
-                    S[gi] = M[arg[k] - 1]
-                    s_score[gi] = best[k]
-                else:
-                    live[gi] = False
+            per = m_score.reshape(len(idx), self.n_neighbours)  # moves are grouped by search
+            best = per.max(axis=1)
+            first = np.argmax(per == best[:, None], axis=1)  # first move reaching the best
+            cur = s_score[idx]
+            better = best > cur
+            move = better | ((best == cur) & (flat[idx] < self.plateau_steps))
+            go = idx[move]
+            flat[go] = np.where(better[move], 0, flat[go] + 1)
+            S[go] = M[np.flatnonzero(move) * self.n_neighbours + first[move]]
+            s_score[go] = best[move]
+            live[idx[~move]] = False
         V = np.vstack(all_V)
         s = np.concatenate(all_s)
         return V[np.argsort(-s, kind="stable")]
@@ -179,7 +226,12 @@ class RandomInterleaving:
 def first_new(space: SearchSpace, candidates: np.ndarray, taken: set[str],
               limit: int = 2000) -> Configuration | None:
     """The first candidate whose configuration is not in ``taken`` (by hash), or None."""
+    seen: set[bytes] = set()
     for vec in candidates[:limit]:
+        key = vec.tobytes()
+        if key in seen:  # the same vector again (local searches revisit points)
+            continue
+        seen.add(key)
         config = space.validate(space.from_vector(vec), fill_defaults=True)
         if config_hash(config) not in taken:
             return config

@@ -4,7 +4,9 @@ One proposal (``ask``) goes: unevaluated initial-design configuration if any; el
 the random-interleaving share, a random configuration; else fit the random-forest
 surrogate on the history (failed trials at the worst cost seen, running trials at the
 worst cost too — a "constant liar" so parallel proposals spread out), and return the
-best new configuration the acquisition maximiser finds under log expected improvement.
+best new configuration the acquisition maximiser finds under log expected improvement —
+over the whole space, or at the branch share within one branch of a top-level
+categorical parameter (see ``branch_share``).
 
 Every proposal ``i`` draws from ``numpy.random.default_rng([seed, i])``, so a run is
 reproducible from its seed and a resumed run proposes what the uninterrupted one would
@@ -75,6 +77,13 @@ class Optimizer:
     maximizer : AcquisitionMaximizer, optional
     random_share : float
         Share of model-phase proposals that are purely random.
+    branch_share : float
+        Share of the other model-phase proposals that maximise the acquisition within one
+        branch: a top-level categorical parameter (one that others are conditioned on, or
+        any if none is) fixed to a choice drawn uniformly, the local search started from
+        that branch's best trials and expected improvement measured against that branch's
+        best cost. Without it a branch whose first random points look worse than another
+        is never modelled well enough to be tried again (the stall of issue 18).
     intensifier : Intensifier, optional
         Races challengers fold by fold when ``optimize`` is given ``n_folds``.
     priors : PriorObservations, optional
@@ -110,7 +119,7 @@ class Optimizer:
                  intensifier: Intensifier | None = None, priors: PriorObservations | None = None,
                  transfer: TransferPrior | None = None,
                  history: RunHistory | str | os.PathLike[str] | None = None,
-                 budget_hint: int | None = None) -> None:
+                 budget_hint: int | None = None, branch_share: float = 0.2) -> None:
         if acquisition not in ACQUISITIONS:
             raise TuneError(f"unknown acquisition {acquisition!r}; known: {', '.join(ACQUISITIONS)}")
         self.space = space
@@ -120,6 +129,10 @@ class Optimizer:
         self.acquisition = acquisition
         self.maximizer = maximizer or LocalAndRandomSearch()
         self.interleaving = RandomInterleaving(random_share)
+        if not 0.0 <= branch_share <= 1.0:
+            raise TuneError(f"branch_share must lie in [0, 1], got {branch_share!r}")
+        self.branch_share = branch_share
+        self._branches = branch_parameters(space)
         self.intensifier = intensifier or FoldRace()
         self.priors = priors
         self.transfer = transfer if transfer is not None and len(transfer) else None
@@ -128,6 +141,7 @@ class Optimizer:
         design = initial_design or SobolDesign(default_size(space, budget_hint))
         self._initial = design.configs(space, self.seed)
         self._pending: dict[int, TrialInfo] = {}
+        self._vector_cache: list[np.ndarray] = []
         self._next = self.history.next_id
         self.overhead = 0.0
 
@@ -137,8 +151,7 @@ class Optimizer:
         t0 = time.perf_counter()
         trial_id = self._next
         self._next += 1
-        taken = {t.config_hash for t in self.history} | {config_hash(p.config)
-                                                         for p in self._pending.values()}
+        taken = self.history.hashes() | {config_hash(p.config) for p in self._pending.values()}
         config, origin = self._propose(trial_id, taken)
         info = TrialInfo(trial_id, config, origin)
         self._pending[trial_id] = info
@@ -187,7 +200,7 @@ class Optimizer:
         trials = list(self.history)
         if len(trials) < 2 or self.interleaving.use_random(rng):
             return self._random_new(rng, taken), "random"
-        X = self.space.to_matrix([t.config for t in trials])
+        X = self._vectors(trials)
         y = self.history.training_costs()
         if self._pending:  # constant liar: running trials count as the worst cost seen
             X = np.vstack([X, self.space.to_matrix([p.config for p in self._pending.values()])])
@@ -203,7 +216,16 @@ class Optimizer:
         if not math.isfinite(best):
             best = float(np.min(surrogate.y_train_))
         acq = ACQUISITIONS[self.acquisition]
-        order = np.argsort(self.history.training_costs(), kind="stable")[:10]
+        order = np.argsort(y[: len(trials)], kind="stable")
+
+        starts = X[order]  # evaluated configurations, best first
+        fixed = None
+        if self._branches and rng.random() < self.branch_share:
+            i = self._branches[int(rng.integers(len(self._branches)))]
+            fixed = (i, int(rng.integers(self.space.cat_sizes[i])))
+            mine = starts[:, i] == fixed[1]
+            if mine.any() and self.transfer is None:  # improve on the branch's own best
+                best = float(surrogate.transform(np.array([y[order][mine][0]]))[0])
 
         def score(V: np.ndarray) -> np.ndarray:
             mean, var = surrogate.predict(V)
@@ -214,12 +236,18 @@ class Optimizer:
             score = self.transfer.acquisition(surrogate, X[:n_own], y[:n_own], X[order[0]],
                                               best, rng)
             self.transfer_weights[trial_id] = score.weights_
-        starts = self.space.to_matrix([trials[i].config for i in order])
-        candidates = self.maximizer.maximize(self.space, score, starts, rng)
+        candidates = self.maximizer.maximize(self.space, score, starts, rng, fixed=fixed)
         config = first_new(self.space, candidates, taken)
         if config is None:
             return self._random_new(rng, taken), "random"
-        return config, "model"
+        return config, "model" if fixed is None else "branch"
+
+    def _vectors(self, trials: list[Trial]) -> np.ndarray:
+        """Vector forms of ``trials`` (the history only grows: each is converted once)."""
+        cache = self._vector_cache
+        for t in trials[len(cache):]:
+            cache.append(self.space.to_vector(t.config))
+        return np.vstack(cache[: len(trials)])
 
     def _random_new(self, rng: np.random.Generator, taken: set[str]) -> Configuration:
         for _ in range(100):
@@ -300,6 +328,18 @@ class Optimizer:
     def _record(self, info: TrialInfo, outcome: Outcome) -> Trial:
         return self.tell(info, outcome.fold_costs or None, status=outcome.status,
                          seconds=outcome.time, error=outcome.error, fold_scores=outcome.fold_scores)
+
+
+def branch_parameters(space: SearchSpace) -> list[int]:
+    """Indices of the parameters whose choices split the space into branches.
+
+    The always-active categorical parameters (two or more choices) that other parameters
+    are conditioned on; when there are none, every always-active categorical.
+    """
+    top = [i for i, (p, k) in enumerate(zip(space.params, space.cat_sizes))
+           if k >= 2 and p.condition is None]
+    parents = {p.condition.parent for p in space.params if p.condition is not None}
+    return [i for i in top if space.params[i].name in parents] or top
 
 
 def _check_budget(n_trials: int | None, wall_time: float | None, time_limit: float | None,

@@ -8,8 +8,11 @@
   ``t`` that ``x`` falls in,
   ``mean = avg_t m_t`` and ``var = avg_t (v_t + m_t**2) - mean**2``.
   Leaf statistics are read from the public fitted attributes of scikit-learn's
-  ``RandomForestRegressor`` (``estimators_[t].tree_.value`` / ``.impurity``; no
-  private imports, no subclassing).
+  ``DecisionTreeRegressor`` (``tree_.value`` / ``.impurity``; no private imports, no
+  subclassing). The trees are bagged here, exactly as ``RandomForestRegressor`` bags
+  them (same random draws, same trees), rather than through ``RandomForestRegressor``, whose
+  per-fit machinery (joblib, estimator cloning, input checks) cost more than growing ten
+  trees on a few hundred rows.
 * Costs can be modelled on a log scale (min-max normalised, then ``log``), as SMAC's
   hyperparameter-optimisation facade does: it stretches the region near the optimum
   where the interesting differences are.
@@ -24,7 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.ensemble import RandomForestRegressor
+import sklearn
+from sklearn.tree import DecisionTreeRegressor
 
 __all__ = ["RandomForestSurrogate", "PriorObservations", "impute_inactive", "log_scale_costs"]
 
@@ -102,6 +106,50 @@ class PriorObservations:
         return max(0.0, 1.0 - n_own / max(1, self.fade_after))
 
 
+@dataclass(frozen=True)
+class _BaggedTrees:
+    """Regression trees on bootstrap samples: the fitted part of a random forest.
+
+    ``estimators_`` are the trees, ``estimators_samples_`` the (repeated) training rows
+    each was grown on, as in scikit-learn's forests.
+    """
+
+    estimators_: list[DecisionTreeRegressor]
+    estimators_samples_: list[np.ndarray]
+    bootstrap: bool
+    n_features_in_: int
+
+    @classmethod
+    def fit(cls, X: np.ndarray, y: np.ndarray, weights: np.ndarray, *, n_trees: int,
+            bootstrap: bool, seed: int, **tree_params: object) -> "_BaggedTrees":
+        # Drawn as scikit-learn's forest (1.9) draws them, so the trees equal its own: a
+        # seed per tree from RandomState(seed); the tree's bootstrap rows from
+        # RandomState(tree seed), with probabilities proportional to the weights; the
+        # tree then weighs each row by how often it was drawn.
+        n = len(y)
+        tree_seeds = np.random.RandomState(seed).randint(np.iinfo(np.int32).max, size=n_trees)
+        p = weights / weights.sum()
+        trees, samples = [], []
+        for t, tree_seed in enumerate(tree_seeds):
+            if bootstrap:
+                rows = np.random.RandomState(tree_seed).choice(n, n, replace=True, p=p).astype(np.int32)
+                w = np.bincount(rows, minlength=n).astype(float)
+            else:
+                rows, w = np.arange(n), weights
+            tree = DecisionTreeRegressor(random_state=int(tree_seed), **tree_params)  # type: ignore[arg-type]
+            # the first tree checks the arguments and inputs; the others skip re-checking
+            with sklearn.config_context(skip_parameter_validation=t > 0):
+                tree.fit(X, y, sample_weight=w, check_input=t == 0)
+            trees.append(tree)
+            samples.append(rows)
+        return cls(trees, samples, bootstrap, X.shape[1])
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Mean of the trees' predictions at vector forms ``X`` (NaN = inactive)."""
+        Xi = _as_tree_input(impute_inactive(np.asarray(X, dtype=float)))
+        return np.mean([tree.predict(Xi) for tree in self.estimators_], axis=0)
+
+
 class RandomForestSurrogate:
     """Random forest with SMAC-style uncertainty.
 
@@ -118,9 +166,11 @@ class RandomForestSurrogate:
     """
 
     def __init__(self, n_trees: int = 10, *, min_samples_leaf: int = 1, max_features: float = 1.0,
-                 log_costs: bool = True, bootstrap: bool = True, seed: int = 0) -> None:
+                 log_costs: bool = True, bootstrap: bool = True, seed: int = 0,
+                 min_samples_split: int = 2) -> None:
         self.n_trees = n_trees
         self.min_samples_leaf = min_samples_leaf
+        self.min_samples_split = min_samples_split
         self.max_features = max_features
         self.log_costs = log_costs
         self.bootstrap = bootstrap
@@ -151,11 +201,11 @@ class RandomForestSurrogate:
             weights = np.concatenate([weights, priors.weight(len(y)) * priors.similarity])
             keep = weights > 0
             X, target, weights = X[keep], target[keep], weights[keep]
-        self.forest_ = RandomForestRegressor(
-            n_estimators=self.n_trees, criterion="squared_error", min_samples_leaf=self.min_samples_leaf,
-            max_features=self.max_features, bootstrap=self.bootstrap and len(target) > 1,
-            random_state=self.seed, n_jobs=1)
-        self.forest_.fit(impute_inactive(X), target, sample_weight=weights)
+        self.forest_ = _BaggedTrees.fit(
+            _as_tree_input(impute_inactive(X)), target, weights, n_trees=self.n_trees,
+            bootstrap=self.bootstrap and len(target) > 1, seed=self.seed,
+            min_samples_leaf=self.min_samples_leaf, min_samples_split=self.min_samples_split,
+            max_features=self.max_features)
         self._leaf_stats()
         self.X_train_ = X  # what the forest saw (own rows first), for out-of-bag predictions
         self.y_train_ = target[: len(y)]
@@ -178,7 +228,7 @@ class RandomForestSurrogate:
         if getattr(self, "uses_priors_", False):
             X = np.column_stack([X, np.ones(len(X))])
         Xi = _as_tree_input(impute_inactive(X))
-        leaves = [tree.apply(Xi, check_input=False) for tree in self.forest_.estimators_]
+        leaves = [tree.tree_.apply(Xi) for tree in self.forest_.estimators_]
         means = np.column_stack([m[leaf] for m, leaf in zip(self.leaf_mean_, leaves)])
         vars_ = np.column_stack([v[leaf] for v, leaf in zip(self.leaf_var_, leaves)])
         mean = means.mean(axis=1)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from metaknow.recommenders import DEFAULT_STRATEGY, strategy_names
-
 HELP = ("Recommend configurations for a dataset from the most similar prior tasks "
         "(nearest tasks with distances, configurations with predicted scores).")
 EXAMPLE = """Examples:
@@ -16,6 +14,8 @@ EXAMPLE = """Examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from metaknow.recommenders import DEFAULT_STRATEGY, strategy_names
+
     parser.add_argument("data", help="CSV/TSV/Parquet/ARFF file (optionally .gz) or sklearn:NAME")
     parser.add_argument("--target", help="target column (ARFF default: the last attribute)")
     parser.add_argument("--task", help="classification or regression (default: inferred)")

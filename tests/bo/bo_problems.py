@@ -1,4 +1,4 @@
-"""Test problems for the BO tests: Branin and a conditional mixed space (known optima)."""
+"""Test problems for the BO tests: Branin, a conditional mixed space and a trap (known optima)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,21 @@ MIXED_SPACE = SearchSpace("mixed", "regression", (
     Categorical("solver", ("a", "b"), default="a", condition=Condition("kind", ("linear",))),
     Float("tol", 0.0, 1.0, default=0.5, condition=Condition("solver", ("b",))),
 ))
+
+#: The optimum (0) lies in branch "narrow", whose random points are mostly worse than
+#: every point of branch "wide" (0.3 at best): a loop that only follows the model stalls at 0.3.
+TRAP_SPACE = SearchSpace("trap", "regression", (
+    Categorical("branch", ("wide", "narrow"), default="wide"),
+    Float("a", 0.0, 1.0, default=0.5, condition=Condition("branch", ("wide",))),
+    Float("b1", 0.0, 1.0, default=0.5, condition=Condition("branch", ("narrow",))),
+    Float("b2", 0.0, 1.0, default=0.5, condition=Condition("branch", ("narrow",))),
+))
+
+
+def trap(c: dict[str, Any]) -> float:
+    if c["branch"] == "wide":
+        return 0.3 + 0.5 * (c["a"] - 0.5) ** 2
+    return 1.0 - math.exp(-((c["b1"] - 0.2) ** 2 + (c["b2"] - 0.75) ** 2) / 0.02)
 
 
 def branin(c: dict[str, Any]) -> float:

@@ -50,3 +50,29 @@ def test_first_new_skips_taken_configurations(branin_space: SearchSpace) -> None
     config = first_new(branin_space, V, taken)
     assert config == branin_space.from_vector(V[2])
     assert first_new(branin_space, V[:2], taken) is None
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), choice=st.integers(0, 2))
+def test_a_branch_search_stays_in_its_branch(mixed_space: SearchSpace, seed: int, choice: int) -> None:
+    """``fixed=(i, k)``: every candidate keeps choice k of parameter i, and stays consistent."""
+    rng = np.random.default_rng(seed)
+    starts = random_vectors(mixed_space, rng, 8)
+    score = lambda V: -np.nan_to_num(V, nan=0.5).sum(axis=1)  # noqa: E731
+    V = LocalAndRandomSearch(50, max_steps=5).maximize(mixed_space, score, starts, rng,
+                                                       fixed=(0, choice))
+    assert len(V) > 50 and np.all(V[:, 0] == choice)
+    _consistent(mixed_space, V)
+
+
+def test_a_branch_search_climbs_within_the_branch(mixed_space: SearchSpace) -> None:
+    """The best other-branch start cannot pull the search out; the in-branch optimum is found."""
+    # score: branch 1 (quadratic) best at depth's unit value 0.8, branch 0 scores higher overall
+    def score(V: np.ndarray) -> np.ndarray:
+        in_quad = V[:, 0] == 1
+        return np.where(in_quad, -np.abs(np.nan_to_num(V[:, 2], nan=0.0) - 0.8), 10.0)
+
+    starts = np.array([[0.0, 0.5, np.nan, 0.5, 0.0, np.nan], [1.0, 0.5, 0.1, np.nan, np.nan, np.nan]])
+    V = LocalAndRandomSearch(20, max_steps=30, scale=0.1).maximize(
+        mixed_space, score, starts, np.random.default_rng(0), fixed=(0, 1))
+    assert V[0, 0] == 1 and abs(V[0, 2] - 0.8) < 0.04
