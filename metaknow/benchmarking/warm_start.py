@@ -113,13 +113,15 @@ METHODS["metaknow-learned10"] = lambda p, c: _metaknow(p, c, 10, learned=True)
 
 # --------------------------------------------------------------------- CLI
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--datasets", default=",".join(DEFAULT_DATASETS),
-                        help="comma-separated corpus dataset names (default: 24 varied ones)")
-    parser.add_argument("--spaces", default="lightgbm,random_forest",
-                        help="comma-separated space names (default: lightgbm,random_forest)")
+    parser.add_argument("--datasets", default=None,
+                        help="comma-separated corpus dataset names (default: 24 varied ones; "
+                             "with --summary-only: every dataset with runs)")
+    parser.add_argument("--spaces", default=None,
+                        help="comma-separated space names (default: lightgbm,random_forest; "
+                             "with --summary-only: every space with runs)")
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
                         help="comma-separated methods; known: " + ", ".join(METHODS))
-    parser.add_argument("--seeds", type=int, default=3, help="number of seeds (default 3)")
+    parser.add_argument("--seeds", type=int, default=3, help="number of seeds (default 3; with --summary-only: report seeds 0 to N-1)")
     parser.add_argument("--budget", type=int, default=50, help="evaluations per run (default 50)")
     parser.add_argument("--repository", default="bundled",
                         help="repository the recommendations come from (default: bundled)")
@@ -157,13 +159,19 @@ def run(args: argparse.Namespace) -> int:
         raise MetaknowError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
     if not args.summary_only:
         corpus = Path(args.corpus) if args.corpus else _default_corpus()
-        run_all(corpus, _names(args.datasets), _names(args.spaces), methods, args.seeds,
+        run_all(corpus, _names(args.datasets or ",".join(DEFAULT_DATASETS)),
+                _names(args.spaces or "lightgbm,random_forest"), methods, args.seeds,
                 args.budget, args.repository, args.n_splits, args.max_rows, args.time_limit, out,
                 args.test_split)
     long = load_runs(out / "runs")
-    if not long.empty:  # the report covers the methods, datasets and seeds asked for
-        long = long[long["method"].isin(methods) & long["dataset"].isin(_names(args.datasets))
-                    & long["space"].isin(_names(args.spaces)) & (long["seed"] < args.seeds)]
+    if not long.empty:  # the report covers the methods asked for
+        long = long[long["method"].isin(methods)]
+    if not long.empty and args.summary_only:  # a report of part of the runs
+        long = long[long["seed"] < args.seeds]
+        if args.datasets:
+            long = long[long["dataset"].isin(_names(args.datasets))]
+        if args.spaces:
+            long = long[long["space"].isin(_names(args.spaces))]
     table = summarise(long, CHECKPOINTS)
     if table.empty:
         raise MetaknowError(f"no finished runs of {', '.join(methods)} under {out / 'runs'}")
