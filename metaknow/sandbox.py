@@ -250,9 +250,16 @@ atexit.register(shutdown)
 
 
 # ---------------------------------------------------------------- the worker
+#: Imported before the memory limit is set: the libraries every fit needs (the package
+#: itself loads them lazily), so that the limit bounds the fit, not the interpreter's start.
+_PRELOAD = ("numpy", "pandas", "sklearn.base", "metaknow.dataset", "metaknow.evaluation")
+
+
 def _worker(fd: int, memory_limit_mb: int) -> None:
     import importlib
 
+    for name in _PRELOAD:
+        importlib.import_module(name)
     if memory_limit_mb > 0:
         import resource
 
