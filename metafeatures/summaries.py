@@ -17,8 +17,7 @@ from typing import Sequence
 import numpy as np
 
 __all__ = ["percentile", "summarise", "SUMMARY_STATS", "summary_names", "column_moments",
-           "sorted_columns", "distinct_from_sorted", "quantiles_from_sorted",
-           "equal_frequency_cuts"]
+           "quantiles_from_sorted", "equal_frequency_cuts"]
 
 #: summary statistic -> its name prefix in OpenML's quality names.
 SUMMARY_STATS: dict[str, str] = {
@@ -120,22 +119,6 @@ def _moments(col: np.ndarray) -> tuple[float, float, float, float, float]:
         kurt = 0.0 if tiny else (n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * s4
                                  - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
     return n, mean, sd, skew, kurt
-
-
-def sorted_columns(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Columns sorted ascending with NaN last, and the count of non-missing values of each."""
-    X = np.asarray(X, dtype=float)
-    return np.sort(X, axis=0), (~np.isnan(X)).sum(axis=0)
-
-
-def distinct_from_sorted(S: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Distinct non-missing values per column of a ``sorted_columns`` result."""
-    if S.shape[0] < 2:
-        return counts.astype(float)
-    changes = np.diff(S, axis=0) != 0
-    rows = np.arange(S.shape[0] - 1)[:, None]
-    changes &= rows < (counts - 1)[None, :]
-    return np.where(counts > 0, 1 + changes.sum(axis=0), 0).astype(float)
 
 
 def quantiles_from_sorted(S: np.ndarray, counts: np.ndarray, q: np.ndarray) -> np.ndarray:
