@@ -54,6 +54,8 @@ DEFAULT_METHODS = ("metaknow-warm10", "metaknow-warm5", "metaknow-cold", "random
 #: The strategy behind the nearest-tasks warm starts (``metaknow-warm*``, Optuna enqueued):
 #: fixed here, so that a change of the product's default does not retire their runs.
 NEAREST_STRATEGY = "nearest_portfolio"
+#: Spaces a run covers unless ``--spaces`` says otherwise.
+DEFAULT_SPACES = ("lightgbm", "random_forest")
 #: Nearest-tasks recommendations the transfer loop starts from.
 TRANSFER_WARM_START = 5
 #: Nearest prior tasks whose surrogates the transfer loop combines.
@@ -64,20 +66,15 @@ TRANSFER_SOURCES = 10
 def _metaknow(problem: TuningProblem, ctx: MethodContext, k: int, priors: bool = False,
               optimised: bool = False, transfer: bool = False, handover: float | None = None,
               meta: bool = False, learned: bool = False) -> None:
-    import copy
-
     from metaknow.bo.initial_design import WarmStartDesign
     from metaknow.bo.optimizer import Optimizer
 
     prior = ctx.transfer if transfer else None
-    if prior is not None and (handover is not None or meta):
-        prior = copy.copy(prior)  # a variant of the shared sources: same forests
-        prior.names, prior.models = list(prior.names), list(prior.models)
-        prior.handover = handover
-        if meta:
-            if ctx.meta_source is None:
-                raise MetaknowError("no meta-surrogate source was prepared for this dataset")
-            prior.add_source("meta-surrogate", ctx.meta_source)
+    if prior is not None and (handover is not None or meta):  # same fitted forests
+        if meta and ctx.meta_source is None:
+            raise MetaknowError("no meta-surrogate source was prepared for this dataset")
+        prior = prior.variant(handover=handover,
+                              extra=[("meta-surrogate", ctx.meta_source)] if meta else ())
 
     warm = ctx.optimised if optimised else ctx.recommendations
     space = problem.space
@@ -117,11 +114,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated corpus dataset names (default: 24 varied ones; "
                              "with --summary-only: every dataset with runs)")
     parser.add_argument("--spaces", default=None,
-                        help="comma-separated space names (default: lightgbm,random_forest; "
+                        help=f"comma-separated space names (default: {','.join(DEFAULT_SPACES)}; "
                              "with --summary-only: every space with runs)")
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
                         help="comma-separated methods; known: " + ", ".join(METHODS))
-    parser.add_argument("--seeds", type=int, default=3, help="number of seeds (default 3; with --summary-only: report seeds 0 to N-1)")
+    parser.add_argument("--seeds", type=int, default=3,
+                        help="number of seeds (default 3; with --summary-only: report seeds 0 to N-1)")
     parser.add_argument("--budget", type=int, default=50, help="evaluations per run (default 50)")
     parser.add_argument("--repository", default="bundled",
                         help="repository the recommendations come from (default: bundled)")
@@ -160,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.summary_only:
         corpus = Path(args.corpus) if args.corpus else _default_corpus()
         run_all(corpus, _names(args.datasets or ",".join(DEFAULT_DATASETS)),
-                _names(args.spaces or "lightgbm,random_forest"), methods, args.seeds,
+                _names(args.spaces or ",".join(DEFAULT_SPACES)), methods, args.seeds,
                 args.budget, args.repository, args.n_splits, args.max_rows, args.time_limit, out,
                 args.test_split)
     long = load_runs(out / "runs")

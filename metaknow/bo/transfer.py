@@ -36,6 +36,7 @@ the score function of one proposal from the target's forest and trials, which is
 
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -120,6 +121,11 @@ def with_target_floor(weights: np.ndarray, floor: float) -> np.ndarray:
     return w
 
 
+def _check_handover(handover: float | None) -> None:
+    if handover is not None and not handover > 0:
+        raise ValueError(f"handover must be positive, got {handover!r}")
+
+
 def _oob_predictions(surrogate: RandomForestSurrogate, X: np.ndarray) -> np.ndarray:
     """Out-of-bag mean prediction of each training row (in-bag mean where no tree left it out)."""
     from metaknow.bo.surrogate import _as_tree_input, impute_inactive
@@ -165,8 +171,7 @@ class TransferPrior:
     def __init__(self, sources: Sequence[SourceTask], *, n_trees: int = 10,
                  n_bootstrap: int = 50, max_ranked: int = 100, handover: float | None = None,
                  seed: int = 0) -> None:
-        if handover is not None and not handover > 0:
-            raise ValueError(f"handover must be positive, got {handover!r}")
+        _check_handover(handover)
         self.n_trees = n_trees
         self.n_bootstrap = n_bootstrap
         self.max_ranked = max_ranked
@@ -186,6 +191,17 @@ class TransferPrior:
 
     def __len__(self) -> int:
         return len(self.models)
+
+    def variant(self, *, handover: float | None = None,
+                extra: Sequence[tuple[str, Any]] = ()) -> "TransferPrior":
+        """The same fitted sources with another ``handover`` and ``extra`` ready sources
+        (``(name, model)`` pairs, see :meth:`add_source`) appended; ``self`` is unchanged."""
+        _check_handover(handover)
+        out = copy.copy(self)
+        out.names, out.models, out.handover = list(self.names), list(self.models), handover
+        for name, model in extra:
+            out.add_source(name, model)
+        return out
 
     def add_source(self, name: str, model: Any) -> None:
         """Add a ready source: anything whose ``predict(V)`` returns ``(mean, var)`` of the

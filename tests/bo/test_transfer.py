@@ -160,3 +160,14 @@ def test_meta_surrogate_source_predicts_standardised_costs() -> None:
     prior = TransferPrior([])
     prior.add_source("meta-surrogate", src)
     assert prior.names == ["meta-surrogate"] and len(prior) == 1
+
+
+def test_a_variant_shares_the_forests_and_leaves_the_original_alone() -> None:
+    prior = TransferPrior([source(1.0, "a", 1), source(1.0, "b", 2)])
+    extra = TransferPrior([source(-1.0, "c", 3)]).models[0]
+    other = prior.variant(handover=5, extra=[("c", extra)])
+    assert other.names == ["a", "b", "c"] and other.handover == 5
+    assert other.models[0] is prior.models[0] and other.models[2] is extra
+    assert prior.names == ["a", "b"] and len(prior) == 2 and prior.handover is None
+    with pytest.raises(ValueError, match="handover must be positive"):
+        prior.variant(handover=-1)
