@@ -169,19 +169,12 @@ def fit_surrogate(space: SearchSpace, configs: Sequence[Mapping[str, Any]], y: S
 def task_evaluations(view: Any, space: SearchSpace, task: str
                      ) -> tuple[list[Configuration], np.ndarray]:
     """The configurations of ``space`` evaluated on ``task`` in a repository view, and scores."""
+    from metaknow.recommenders.meta_surrogate import design_configurations
+
     row = view.performance.loc[task]
     row = row[row.notna()]
-    configs, scores = [], []
-    for cid, score in row.items():
-        key, params = view.configurations[cid]
-        if key not in (space.key, space.name):
-            continue
-        try:
-            configs.append(space.validate(params, fill_defaults=True))
-        except SpaceError:
-            continue  # stored under another version of the space
-        scores.append(float(score))
-    return configs, np.asarray(scores, dtype=float)
+    ids, configs = design_configurations(view, space, row.index)
+    return configs, row[ids].to_numpy(dtype=float)
 
 
 def fit_surrogates(view: Any, space: SearchSpace, tasks: Sequence[str] | None = None, *,

@@ -27,7 +27,7 @@ from metaknow.exceptions import RecommendError
 from metaknow.recommenders.metafeature_scaling import MetaFeatureScaler
 from metaknow.space import SearchSpace
 
-__all__ = ["MetaSurrogate", "within_task_ranks", "design_vectors"]
+__all__ = ["MetaSurrogate", "within_task_ranks", "design_configurations", "design_vectors"]
 
 TARGETS = ("normalised", "rank")
 
@@ -48,20 +48,30 @@ def within_task_ranks(performance: np.ndarray) -> np.ndarray:
     return out
 
 
-def design_vectors(view: Any, space: SearchSpace) -> tuple[list[str], np.ndarray]:
-    """The view's configurations of ``space`` as (ids, vector forms); others are skipped."""
+def design_configurations(view: Any, space: SearchSpace, ids: Any = None,
+                          ) -> tuple[list[str], list[dict[str, Any]]]:
+    """The view's configurations of ``space`` (of ``ids`` only, default every column), as
+    (ids, validated configurations); other spaces' and ones that no longer validate (stored
+    under another version of the space) are skipped."""
     from metaknow.exceptions import SpaceError
 
-    ids, rows = [], []
-    for cid in map(str, view.performance.columns):
+    kept, configs = [], []
+    for cid in map(str, view.performance.columns if ids is None else ids):
         key, params = view.configurations[cid]
         if key not in (space.key, space.name):
             continue
         try:
-            rows.append(space.to_vector(space.validate(params, fill_defaults=True)))
+            configs.append(space.validate(params, fill_defaults=True))
         except SpaceError:
             continue
-        ids.append(cid)
+        kept.append(cid)
+    return kept, configs
+
+
+def design_vectors(view: Any, space: SearchSpace) -> tuple[list[str], np.ndarray]:
+    """The view's configurations of ``space`` as (ids, vector forms); others are skipped."""
+    ids, configs = design_configurations(view, space)
+    rows = [space.to_vector(c) for c in configs]
     return ids, (np.vstack(rows) if rows else np.empty((0, len(space))))
 
 
