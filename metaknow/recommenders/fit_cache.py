@@ -22,7 +22,7 @@ import numpy as np
 __all__ = ["FORMAT", "view_digest", "cache_key", "load", "save"]
 
 #: Bump when the stored state of any cached model changes meaning.
-FORMAT = 1
+FORMAT = 2
 
 
 def view_digest(view: Any) -> str:

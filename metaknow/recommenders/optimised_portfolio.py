@@ -33,6 +33,7 @@ optimises one space's configuration at a time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -147,6 +148,9 @@ class OptimisedPortfolio(Recommender):
     def surrogate(self, metafeatures: pd.Series) -> MetaSurrogate:
         """The meta-surrogate over the ``n_features`` meta-features with the largest learned
         distance weights among those the new task has (fitted once per such set)."""
+        return self._fitted(metafeatures).model
+
+    def _fitted(self, metafeatures: pd.Series) -> "_Fitted":
         have = metafeatures.reindex(self.distance_.features_)
         ok = np.isfinite(pd.to_numeric(have, errors="coerce").to_numpy(dtype=float))
         w = np.where(ok, self.distance_.weights_, -np.inf)
@@ -156,31 +160,44 @@ class OptimisedPortfolio(Recommender):
             self.surrogates_[features] = self._fit_surrogate(list(features))
         return self.surrogates_[features]
 
-    def _fit_surrogate(self, features: list[str]) -> MetaSurrogate:
-        """Fit (or, with ``cache``, load the fit of the same repository content)."""
+    def _fit_surrogate(self, features: list[str]) -> "_Fitted":
+        """Fit (or, with ``cache``, load the fit of the same repository content), with
+        every model's predictions of the design on every stored task."""
         model = MetaSurrogate(target=self.target, n_models=self.n_models, features=features,
                               seed=self.seed)
         if not self.cache:
-            return model.fit(self.view_, self.space_)
+            return self._stored(model.fit(self.view_, self.space_))
         from metaknow.recommenders import fit_cache
 
         if not hasattr(self, "digest_"):
             self.digest_ = fit_cache.view_digest(self.view_)
         key = fit_cache.cache_key("meta-surrogate", self.digest_,
                                   {"space": self.space_.key, **model.get_params()})
-        state = fit_cache.load(key)
-        if state is not None:
-            return MetaSurrogate.from_dict(state)
-        model.fit(self.view_, self.space_)
-        fit_cache.save(key, model.to_dict())
-        return model
+        loaded = _Fitted.from_state(fit_cache.load(key))
+        if loaded is not None:
+            return loaded
+        fitted = self._stored(model.fit(self.view_, self.space_))
+        fit_cache.save(key, {"surrogate": model.to_dict(), "tasks": list(fitted.rows),
+                             "task_rows": _json_matrix(fitted.Z),
+                             "design_members": _json_matrix(fitted.design_members)})
+        return fitted
+
+    def _stored(self, model: MetaSurrogate) -> "_Fitted":
+        """The stored tasks' scaled meta-features and every model's predictions of the
+        design on them: the part of a query's portfolio scores that is the same for every
+        query (neighbours are stored tasks), computed once per fit."""
+        tasks = [str(t) for t in self.view_.performance.index]
+        Z = model.task_matrix(self.view_.metafeatures.reindex(tasks))
+        return _Fitted(model, {t: i for i, t in enumerate(tasks)}, Z,
+                       model.predict_members(Z, self.design_V_))
 
     # ------------------------------------------------------------ recommend
     def _recommend(self, metafeatures: pd.Series, k: int, excluded: frozenset[str]) -> list[Candidate]:
         if self.delegate_ is not None:
             return self.delegate_.recommend(metafeatures, k)
         rng = np.random.default_rng(self.seed)
-        model = self.surrogate(metafeatures)
+        fitted = self._fitted(metafeatures)
+        model = fitted.model
         z = model.task_matrix(metafeatures)
         near = self.distance_.nearest(metafeatures, int(self.n_neighbors)) if self.distance_.features_ else []
         V, value = self._search(model, z, self._anchors(near), rng)
@@ -188,10 +205,8 @@ class OptimisedPortfolio(Recommender):
         # diversity (a portfolio of near-copies of one optimum hedges nothing)
         n_design = len(self.design_V_)
         order = _distinct_best(V[n_design:], value[n_design:], int(self.pool)) + n_design
-        V = self._distinct_configurations(np.vstack([V[order], self.design_V_]))
-        Z = np.vstack([z, model.task_matrix(self.view_.metafeatures.reindex(
-            [t.task_id for t in near]))]) if near else z
-        members = model.predict_members(Z, V)  # models x tasks x candidates
+        V, design = self._distinct_configurations(np.vstack([V[order], self.design_V_]))
+        members = self._portfolio_members(fitted, z, [t.task_id for t in near], V, design)
         mean, std = members.mean(axis=0), members.std(axis=0)
         sim = np.array([t.similarity for t in near], dtype=float)
         w = np.concatenate([[float(self.self_weight)],
@@ -206,17 +221,44 @@ class OptimisedPortfolio(Recommender):
                            [(t.task_id, t.distance) for t, c in zip(near, credit) if c == j], len(near))
                 for j in picks]
 
-    def _distinct_configurations(self, V: np.ndarray) -> np.ndarray:
-        """Vectors of the distinct configurations ``V`` stands for (first occurrence kept):
-        nearby vectors can round to one configuration."""
-        space, seen, rows = self.space_, set(), []
+    def _distinct_configurations(self, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of the distinct configurations ``V`` stands for (first occurrence kept;
+        nearby vectors can round to one configuration), and for each the index of the
+        design configuration it is (-1 for none)."""
+        space, seen, rows, design = self.space_, set(), [], []
+        index = {c: i for i, c in enumerate(self.design_ids_)}
         for vec in V:
             config = space.validate(space.from_vector(vec), fill_defaults=True)
             h = config_hash(config)
             if h not in seen:
                 seen.add(h)
                 rows.append(space.to_vector(config))
-        return np.vstack(rows)
+                design.append(index.get(self.design_hash_.get(h, ""), -1))
+        return np.vstack(rows), np.asarray(design, dtype=int)
+
+    def _portfolio_members(self, fitted: "_Fitted", z: np.ndarray, near: list[str],
+                           V: np.ndarray, design: np.ndarray) -> np.ndarray:
+        """Every model's prediction of every candidate ``V`` on the new task (row 0) and on
+        each neighbour, shape models x (1 + neighbours) x candidates. Design candidates on
+        stored neighbours come from the fit's stored predictions (the same numbers)."""
+        model = fitted.model
+        stored = [fitted.rows.get(t, -1) for t in near]
+        out = np.empty((len(model.models_), 1 + len(near), len(V)))
+        out[:, 0, :] = model.predict_members(z, V)[:, 0, :]
+        if not near:
+            return out
+        fresh = np.flatnonzero(design < 0)
+        known = np.flatnonzero(design >= 0)
+        if min(stored) < 0:  # a neighbour the fit never saw: everything predicted
+            Z = model.task_matrix(self.view_.metafeatures.reindex(near))
+            out[:, 1:, :] = model.predict_members(Z, V)
+            return out
+        Z = fitted.Z[stored]
+        if len(fresh):
+            out[:, 1:, fresh] = model.predict_members(Z, V[fresh])
+        if len(known):
+            out[:, 1:, known] = fitted.design_members[:, stored][:, :, design[known]]
+        return out
 
     def _anchors(self, near: list[Any]) -> np.ndarray | None:
         """With ``anchor``: the ``n_starts`` design configurations with the best
@@ -270,6 +312,39 @@ class OptimisedPortfolio(Recommender):
         return Candidate(cid or h, space.key, dict(params), float(mean), float(std),
                          "repository" if cid else "optimised",
                          tuple((str(t), float(d)) for t, d in evidence), why)
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """A fitted meta-surrogate with what every query reuses: the stored tasks' rows
+    (task id -> row of ``Z``), their scaled meta-features ``Z``, and every model's
+    predictions of the design on them (models x tasks x design configurations)."""
+
+    model: MetaSurrogate
+    rows: dict[str, int]
+    Z: np.ndarray
+    design_members: np.ndarray
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any] | None) -> "_Fitted | None":
+        """Rebuild from a cache entry; None for a missing or malformed one (refitted)."""
+        if state is None:
+            return None
+        try:
+            return cls(MetaSurrogate.from_dict(state["surrogate"]),
+                       {str(t): i for i, t in enumerate(state["tasks"])},
+                       np.asarray(state["task_rows"], dtype=float),
+                       np.asarray(state["design_members"], dtype=float))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def _json_matrix(a: np.ndarray) -> list[Any]:
+    """``a`` as nested lists with NaN as None (strict JSON has no NaN); ``np.asarray(...,
+    dtype=float)`` reads it back."""
+    out = a.astype(object)
+    out[~np.isfinite(a)] = None
+    return out.tolist()
 
 
 def _distinct_best(V: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:

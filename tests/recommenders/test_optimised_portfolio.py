@@ -136,3 +136,26 @@ def test_the_meta_surrogate_fit_is_cached_by_repository_content(bowl_view, tmp_p
     entries[0].write_text("{not json")
     redo = get_recommender("optimised_portfolio", **params).fit(bowl_view).recommend(mf, 3)
     assert [c.params for c in redo] == [c.params for c in first]
+
+
+def test_stored_design_predictions_are_the_fresh_ones(bowl_view, tmp_path, monkeypatch) -> None:
+    # a query reuses every model's predictions of the design on the stored tasks, from
+    # memory or from the cache entry: they must be the numbers a fresh prediction gives
+    monkeypatch.setenv("METAKNOW_CACHE", str(tmp_path))
+    params = dict(n_models=2, n_random=100, n_steps=3)
+    mf = pd.Series({"m": 0.45, "noise": 0.5})
+    for _ in range(2):  # fitted, then loaded from the cache
+        rec = get_recommender("optimised_portfolio", **params).fit(bowl_view)
+        fitted = rec._fitted(mf)
+        Z = fitted.model.task_matrix(bowl_view.metafeatures)
+        np.testing.assert_array_equal(fitted.Z, Z)
+        np.testing.assert_array_equal(fitted.design_members,
+                                      fitted.model.predict_members(Z, rec.design_V_))
+        near = ["t05", "t30"]
+        V = np.vstack([rec.design_V_[[3, 0]], SPACE.to_vector(SPACE.default())])
+        design = np.array([3, 0, -1])
+        z = fitted.model.task_matrix(mf)
+        got = rec._portfolio_members(fitted, z, near, V, design)
+        full = fitted.model.predict_members(np.vstack([z, Z[[5, 30]]]), V)
+        np.testing.assert_array_equal(got, full)
+    assert len(list((tmp_path / "fits").glob("*.json"))) == 1
