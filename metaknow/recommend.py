@@ -169,7 +169,8 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
         strategy=used, requested_strategy=name, space=space,
         task_type=_task_type(view, dataset), metric=view.metric, metafeature_weights=weights,
         repository=_summary(view, repository_name), dataset=_describe(dataset, metafeatures),
-        far_from_prior=far, excluded_tasks=list(excluded), notes=notes)
+        far_from_prior=far, excluded_tasks=list(excluded), notes=notes,
+        score_meaning=str(fitted.score_meaning))
 
 
 # ------------------------------------------------------------------ helpers

@@ -59,6 +59,8 @@ def print_tables(result) -> None:  # noqa: ANN001 - a Recommendation
     from rich.console import Console
     from rich.table import Table
 
+    from metaknow.recommenders.base import Recommender
+
     console = Console(file=sys.stdout, width=max(100, Console().width))
     repo = result.repository
     ds = result.dataset
@@ -85,8 +87,7 @@ def print_tables(result) -> None:  # noqa: ANN001 - a Recommendation
         conf.add_row(str(i), c.space_key.split("/")[0], f"{c.score:.3f}", f"{c.uncertainty:.3f}",
                      c.rationale, params)
     console.print(conf)
-    console.print("predicted = normalised score (1 = as good as the best configuration of a prior "
-                  "task's design, 0 = the worst)")
+    console.print(f"predicted = {result.score_meaning or Recommender.score_meaning}")
 
 
 def _fmt(v: object) -> str:

@@ -87,6 +87,9 @@ class Recommender(ABC):
     #: Whether ``_recommend`` honours ``exclude_tasks`` itself; otherwise the base class
     #: refits a copy without those tasks (cached for the last exclusion set).
     handles_exclusion: ClassVar[bool] = False
+    #: What a candidate's ``score`` is, in words a table footer can show.
+    score_meaning: ClassVar[str] = ("normalised score (1 = as good as the best configuration of "
+                                    "a prior task's design, 0 = the worst)")
 
     # ------------------------------------------------------------ params
     def get_params(self) -> dict[str, Any]:

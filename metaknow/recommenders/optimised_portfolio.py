@@ -111,6 +111,15 @@ class OptimisedPortfolio(Recommender):
 
     name = "optimised_portfolio"
 
+    @property  # type: ignore[override]
+    def score_meaning(self) -> str:
+        """The meta-surrogate's predicted within-task score, on its ``target`` scale."""
+        what = ("within-task rank (1 = better than every configuration of a task's design, "
+                "0 = worse)" if self.target == "rank" else
+                "normalised score (1 = as good as the best configuration of a task's design, "
+                "0 = the worst)")
+        return f"the meta-surrogate's predicted {what} on this task"
+
     def __init__(self, *, target: str = "rank", n_models: int = 5, n_neighbors: int = 10,
                  self_weight: float = 1.0, risk: float = 0.5, n_random: int = 0,
                  n_starts: int = 10, n_steps: int = 5, n_moves: int = 16, pool: int = 100,

@@ -71,6 +71,8 @@ class Recommendation:
     excluded_tasks : list of str
         Prior tasks left out because they are this very dataset.
     notes : list of str
+    score_meaning : str
+        What the configurations' ``score`` is (the strategy's scale).
     """
 
     configurations: list[Candidate]
@@ -87,6 +89,7 @@ class Recommendation:
     far_from_prior: bool = False
     excluded_tasks: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    score_meaning: str = ""
 
     # ------------------------------------------------------------- views
     def __len__(self) -> int:

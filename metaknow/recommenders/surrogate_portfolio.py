@@ -105,6 +105,8 @@ class SurrogatePortfolio(NearestTasks):
     """
 
     name = "surrogate_portfolio"
+    score_meaning = ("predicted percentile within a prior task's runs, weighted over the tasks "
+                     "(1 = better than every run, 0 = worse)")
 
     def __init__(self, *, n_neighbors: int = 10, global_weight: float = 0.7, n_trees: int = 30,
                  min_evaluations: int = 20, pool_per_task: int = 20, max_pool: int = 2000,

@@ -159,3 +159,11 @@ def test_stored_design_predictions_are_the_fresh_ones(bowl_view, tmp_path, monke
         full = fitted.model.predict_members(np.vstack([z, Z[[5, 30]]]), V)
         np.testing.assert_array_equal(got, full)
     assert len(list((tmp_path / "fits").glob("*.json"))) == 1
+
+
+def test_the_score_meaning_follows_the_surrogate_target() -> None:
+    from metaknow.recommenders.base import Recommender
+
+    assert "rank" in get_recommender("optimised_portfolio").score_meaning
+    assert "normalised" in get_recommender("optimised_portfolio", target="normalised").score_meaning
+    assert get_recommender("nearest_portfolio").score_meaning == Recommender.score_meaning
