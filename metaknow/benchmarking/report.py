@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from metaknow.benchmarking.heldout import COLD, heldout_goal_lines
 from metaknow.benchmarking.methods import uses_optimised, uses_recommendations
 from metaknow.benchmarking.records import LOOKUP_OPTIMISED, load_lookups, load_references
 
@@ -22,7 +23,6 @@ __all__ = ["CHECKPOINTS", "load_runs", "summarise", "write_outputs", "markdown_t
            "reference_scores", "incomplete_datasets"]
 
 CHECKPOINTS = (1, 5, 10, 25, 50)
-COLD = ("metaknow-cold", "random", "optuna-tpe", "smac3")
 
 
 def load_runs(runs: Path) -> pd.DataFrame:
@@ -164,6 +164,7 @@ def _goals(table: pd.DataFrame) -> list[str]:
                          f"configuration on {wins}/{len(both)} datasets")
         lines.extend(_time_line(table, last))
     lines.extend(_transfer_goals(per, methods, set(table["n"]), last))
+    lines.extend(heldout_goal_lines(table))
     return lines
 
 

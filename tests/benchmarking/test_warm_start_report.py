@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -123,3 +124,31 @@ def test_summary_only_reports_the_datasets_and_seeds_asked_for(tmp_path: Path, c
     assert set(results["dataset"]) == {"d1"} and set(results["seed"]) == {0}
     best = results[results["n"] == 5].set_index("method")["normalised"]
     assert best["metaknow-cold"] == pytest.approx(1.0) and best["random"] == pytest.approx(0.25)
+
+
+def test_heldout_goal_lines_by_hand() -> None:
+    from metaknow.benchmarking.heldout import bootstrap_interval, heldout_goal_lines
+
+    rows = []
+    # per dataset: warm 10 after 10 and cold after 25 on the held-out split (seeds averaged)
+    for d, (warm, cold, tpe) in {"a": ((0.90, 0.92), (0.86, 0.86), 0.95),
+                                  "b": ((0.80, 0.80), (0.85, 0.85), 0.70),
+                                  "c": ((0.70, 0.70), (0.70, 0.70), 0.60)}.items():
+        for seed in (0, 1):
+            rows.append({"dataset": d, "seed": seed, "method": "metaknow-warm10", "n": 10,
+                         "test_score": warm[seed]})
+            rows.append({"dataset": d, "seed": seed, "method": "metaknow-cold", "n": 25,
+                         "test_score": cold[seed]})
+            rows.append({"dataset": d, "seed": seed, "method": "optuna-tpe", "n": 25,
+                         "test_score": tpe})
+    lines = heldout_goal_lines(pd.DataFrame(rows))
+    assert len(lines) == 1
+    # diffs +0.05, -0.05, 0: mean 0; two datasets at least as good; every cold method
+    # (cold, TPE) after 25 beaten or matched on b? no (0.80 < 0.85); on c yes; on a no (0.91 < 0.95)
+    assert "metaknow-warm10 after 10 evaluations 0.8033 vs metaknow-cold after 25 0.8033 (+0.0000" in lines[0]
+    assert "at least as good on 2/3 datasets" in lines[0]
+    assert "(metaknow-cold, optuna-tpe) on 1/3" in lines[0]
+    assert bootstrap_interval(np.full(5, 0.25)) == (0.25, 0.25)
+    lo, hi = bootstrap_interval(np.array([-1.0, 1.0]))
+    assert -1.0 <= lo < 0 < hi <= 1.0
+    assert heldout_goal_lines(pd.DataFrame(rows).drop(columns="test_score")) == []
