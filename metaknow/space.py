@@ -25,7 +25,7 @@ from metaknow.exceptions import SpaceError
 
 __all__ = [
     "Condition", "Float", "Integer", "Categorical", "Hyperparameter", "SearchSpace",
-    "Configuration", "config_hash", "canonical_json",
+    "Configuration", "config_hash", "canonical_json", "choice_key",
 ]
 
 Configuration = dict[str, Any]
@@ -153,15 +153,15 @@ class Categorical:
     def __post_init__(self) -> None:
         if len(self.choices) < 1:
             raise SpaceError(f"{self.name}: no choices")
-        if len(set(map(_key, self.choices))) != len(self.choices):
+        if len(set(map(choice_key, self.choices))) != len(self.choices):
             raise SpaceError(f"{self.name}: duplicate choices")
-        if _key(self.default) not in {_key(c) for c in self.choices}:
+        if choice_key(self.default) not in {choice_key(c) for c in self.choices}:
             raise SpaceError(f"{self.name}: default {self.default!r} is not a choice")
 
     def index(self, value: Any) -> int:
-        k = _key(value)
+        k = choice_key(value)
         for i, c in enumerate(self.choices):
-            if _key(c) == k:
+            if choice_key(c) == k:
                 return i
         raise SpaceError(f"{self.name}: {value!r} is not one of {list(self.choices)}")
 
@@ -183,7 +183,7 @@ class Categorical:
 Hyperparameter = Float | Integer | Categorical
 
 
-def _key(value: Any) -> tuple[str, str]:
+def choice_key(value: Any) -> tuple[str, str]:
     """Identity of a categorical value that keeps True apart from 1 and None apart from 'None'."""
     return (type(value).__name__ if not isinstance(value, np.generic) else
             type(value.item()).__name__, repr(value.item() if isinstance(value, np.generic) else value))

@@ -35,7 +35,7 @@ import numpy as np
 
 from metaknow.importance.surrogates import fit_surrogates, from_unit, task_evaluations
 from metaknow.space import (Categorical, Configuration, Float, Hyperparameter, Integer,
-                            SearchSpace, _key)
+                            SearchSpace, choice_key)
 
 __all__ = ["LearnedSpace", "learn_space"]
 
@@ -75,7 +75,7 @@ class LearnedSpace:
                 continue
             v = config[p.name]
             if isinstance(p, Categorical):
-                out[p.name] = v if _key(v) in {_key(c) for c in p.choices} else p.default
+                out[p.name] = v if choice_key(v) in {choice_key(c) for c in p.choices} else p.default
             else:
                 out[p.name] = type(p.low)(min(max(v, p.low), p.high))
         return self.space.validate(out, fill_defaults=True)
@@ -119,11 +119,11 @@ def _top_configs(view: Any, space: SearchSpace, tasks: Sequence[str], top_q: flo
 def _narrow(p: Hyperparameter, values: list[Any], default: Any, pad: float) -> Hyperparameter:
     """``p`` restricted to the values of the pooled top configurations."""
     if isinstance(p, Categorical):
-        seen = {_key(v) for v in values}
-        kept = tuple(c for c in p.choices if _key(c) in seen) or p.choices
-        keys = [_key(c) for c in kept]
-        if _key(default) not in keys:
-            default = kept[int(np.argmax([sum(_key(v) == k for v in values) for k in keys]))]
+        seen = {choice_key(v) for v in values}
+        kept = tuple(c for c in p.choices if choice_key(c) in seen) or p.choices
+        keys = [choice_key(c) for c in kept]
+        if choice_key(default) not in keys:
+            default = kept[int(np.argmax([sum(choice_key(v) == k for v in values) for k in keys]))]
         return Categorical(p.name, kept, default, p.condition)
     if not values:
         return p
