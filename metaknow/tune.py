@@ -335,6 +335,12 @@ def _warm_start(dataset: Dataset, space: SearchSpace, k: int,
 
 #: Nearest prior tasks a learned space is learned from.
 LEARNED_NEIGHBOURS = 5
+#: ``transfer=True``'s handover (:class:`metaknow.bo.transfer.TransferPrior`): after ``n``
+#: trials the run's own forest gets at least ``n / (n + 10)`` of the acquisition's weight.
+#: Chosen on the tune half of the warm-start datasets (benchmark method
+#: ``metaknow-transfer-h10``); on the other half it ended level with warm start alone
+#: where transfer without it fell behind (README, "Three more ways to make the prior last").
+TRANSFER_HANDOVER = 10.0
 
 
 def _learned(dataset: Dataset, space: SearchSpace, starts: list[Configuration],
@@ -394,8 +400,11 @@ def _transfer(use: bool, tasks: list[list[Any]], space: SearchSpace, repository:
         return None
     from metaknow.bo.transfer import TransferPrior, sources_from_view
 
-    prior = TransferPrior(sources_from_view(view, space, [t for t, _ in tasks]))
-    notes.append(f"transfer: surrogates of {len(prior)} nearest tasks join the acquisition")
+    prior = TransferPrior(sources_from_view(view, space, [t for t, _ in tasks]),
+                          handover=TRANSFER_HANDOVER)
+    notes.append(f"transfer: surrogates of {len(prior)} nearest tasks join the acquisition "
+                 f"(the run's own forest gets at least n / (n + {TRANSFER_HANDOVER:g}) of the "
+                 f"weight after n trials)")
     return prior if len(prior) else None
 
 

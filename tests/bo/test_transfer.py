@@ -104,6 +104,11 @@ def test_tune_with_transfer_reports_the_sources_and_their_weights() -> None:
     weights = [n for n in result.notes if n.startswith("transfer weights")]
     assert len(weights) == 1 and weights[0].startswith("transfer weights at the last model-based")
     assert len(result.history) == 7
+    # the handover: the last proposal (trial 7) follows 6 trials of the run's own, so its
+    # forest holds at least 6 / (6 + 10) of the weight whatever the ranking losses say
+    assert "n / (n + 10)" in next(n for n in result.notes if n.startswith("transfer: surrogates"))
+    own = float(weights[0].rsplit("target ", 1)[1])
+    assert own >= 6 / 16 - 0.005
 
 
 def test_target_floor_by_hand() -> None:
