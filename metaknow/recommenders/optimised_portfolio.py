@@ -154,8 +154,8 @@ class OptimisedPortfolio(Recommender):
         self.distance_ = TaskDistance().fit(view)
         self.surrogates_: dict[tuple[str, ...], MetaSurrogate] = {}
         self.design_ids_, self.design_V_ = design_vectors(view, self.space_)
-        self.design_hash_ = {config_hash(self.space_.from_vector(v)): c
-                             for c, v in zip(self.design_ids_, self.design_V_)}
+        self.design_row_ = {config_hash(self.space_.from_vector(v)): i
+                            for i, v in enumerate(self.design_V_)}
 
     def surrogate(self, metafeatures: pd.Series) -> MetaSurrogate:
         """The meta-surrogate over the ``n_features`` meta-features with the largest learned
@@ -185,23 +185,29 @@ class OptimisedPortfolio(Recommender):
             self.digest_ = fit_cache.view_digest(self.view_)
         key = fit_cache.cache_key("meta-surrogate", self.digest_,
                                   {"space": self.space_.key, **model.get_params()})
-        loaded = _Fitted.from_state(fit_cache.load(key))
-        if loaded is not None:
-            return loaded
+        state = fit_cache.load(key)
+        try:
+            if state is not None:
+                return self._stored(MetaSurrogate.from_dict(state["surrogate"]),
+                                    np.asarray(state["design_members"], dtype=float))
+        except (KeyError, TypeError, ValueError):
+            pass  # a malformed entry is refitted, not trusted
         fitted = self._stored(model.fit(self.view_, self.space_))
-        fit_cache.save(key, {"surrogate": model.to_dict(), "tasks": list(fitted.rows),
-                             "task_rows": _json_matrix(fitted.Z),
-                             "design_members": _json_matrix(fitted.design_members)})
+        fit_cache.save(key, {"surrogate": model.to_dict(),
+                             "design_members": fitted.design_members.tolist()})
         return fitted
 
-    def _stored(self, model: MetaSurrogate) -> "_Fitted":
+    def _stored(self, model: MetaSurrogate, design_members: np.ndarray | None = None) -> "_Fitted":
         """The stored tasks' scaled meta-features and every model's predictions of the
-        design on them: the part of a query's portfolio scores that is the same for every
-        query (neighbours are stored tasks), computed once per fit."""
+        design on them (given when loaded from the cache): the part of a query's portfolio
+        scores that is the same for every query (neighbours are stored tasks)."""
         tasks = [str(t) for t in self.view_.performance.index]
         Z = model.task_matrix(self.view_.metafeatures.reindex(tasks))
-        return _Fitted(model, {t: i for i, t in enumerate(tasks)}, Z,
-                       model.predict_members(Z, self.design_V_))
+        if design_members is None:
+            design_members = model.predict_members(Z, self.design_V_)
+        elif design_members.shape != (len(model.models_), len(tasks), len(self.design_V_)):
+            raise ValueError("cached design predictions of another shape")
+        return _Fitted(model, {t: i for i, t in enumerate(tasks)}, Z, design_members)
 
     # ------------------------------------------------------------ recommend
     def _recommend(self, metafeatures: pd.Series, k: int, excluded: frozenset[str]) -> list[Candidate]:
@@ -238,14 +244,13 @@ class OptimisedPortfolio(Recommender):
         nearby vectors can round to one configuration), and for each the index of the
         design configuration it is (-1 for none)."""
         space, seen, rows, design = self.space_, set(), [], []
-        index = {c: i for i, c in enumerate(self.design_ids_)}
         for vec in V:
             config = space.validate(space.from_vector(vec), fill_defaults=True)
             h = config_hash(config)
             if h not in seen:
                 seen.add(h)
                 rows.append(space.to_vector(config))
-                design.append(index.get(self.design_hash_.get(h, ""), -1))
+                design.append(self.design_row_.get(h, -1))
         return np.vstack(rows), np.asarray(design, dtype=int)
 
     def _portfolio_members(self, fitted: "_Fitted", z: np.ndarray, near: list[str],
@@ -254,17 +259,13 @@ class OptimisedPortfolio(Recommender):
         each neighbour, shape models x (1 + neighbours) x candidates. Design candidates on
         stored neighbours come from the fit's stored predictions (the same numbers)."""
         model = fitted.model
-        stored = [fitted.rows.get(t, -1) for t in near]
         out = np.empty((len(model.models_), 1 + len(near), len(V)))
         out[:, 0, :] = model.predict_members(z, V)[:, 0, :]
         if not near:
             return out
+        stored = [fitted.rows[t] for t in near]  # neighbours are the view's tasks
         fresh = np.flatnonzero(design < 0)
         known = np.flatnonzero(design >= 0)
-        if min(stored) < 0:  # a neighbour the fit never saw: everything predicted
-            Z = model.task_matrix(self.view_.metafeatures.reindex(near))
-            out[:, 1:, :] = model.predict_members(Z, V)
-            return out
         Z = fitted.Z[stored]
         if len(fresh):
             out[:, 1:, fresh] = model.predict_members(Z, V[fresh])
@@ -316,7 +317,8 @@ class OptimisedPortfolio(Recommender):
         space = self.space_
         params = space.validate(space.from_vector(vec), fill_defaults=True)
         h = config_hash(params)
-        cid = self.design_hash_.get(h, "")
+        row = self.design_row_.get(h)
+        cid = "" if row is None else self.design_ids_[row]
         why = (f"optimised on the meta-surrogate: predicted within-task {target} "
                f"{mean:.2f} for this task; greedy best-of-k over it and its {n_near} nearest tasks")
         if evidence:
@@ -336,27 +338,6 @@ class _Fitted:
     rows: dict[str, int]
     Z: np.ndarray
     design_members: np.ndarray
-
-    @classmethod
-    def from_state(cls, state: dict[str, Any] | None) -> "_Fitted | None":
-        """Rebuild from a cache entry; None for a missing or malformed one (refitted)."""
-        if state is None:
-            return None
-        try:
-            return cls(MetaSurrogate.from_dict(state["surrogate"]),
-                       {str(t): i for i, t in enumerate(state["tasks"])},
-                       np.asarray(state["task_rows"], dtype=float),
-                       np.asarray(state["design_members"], dtype=float))
-        except (KeyError, TypeError, ValueError):
-            return None
-
-
-def _json_matrix(a: np.ndarray) -> list[Any]:
-    """``a`` as nested lists with NaN as None (strict JSON has no NaN); ``np.asarray(...,
-    dtype=float)`` reads it back."""
-    out = a.astype(object)
-    out[~np.isfinite(a)] = None
-    return out.tolist()
 
 
 def _distinct_best(V: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
