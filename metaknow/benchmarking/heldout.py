@@ -15,7 +15,7 @@ import pandas as pd
 
 from metaknow.benchmarking.methods import uses_recommendations
 
-__all__ = ["bootstrap_interval", "heldout_goal_lines"]
+__all__ = ["best_of", "bootstrap_interval", "heldout_goal_lines"]
 
 COLD = ("metaknow-cold", "random", "optuna-tpe", "smac3")
 
@@ -30,6 +30,12 @@ def bootstrap_interval(diff: np.ndarray, n_boot: int = 2000, level: float = 0.95
     means = diff[rng.integers(len(diff), size=(n_boot, len(diff)))].mean(axis=1)
     tail = (1 - level) / 2
     return float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
+
+
+def best_of(per: pd.Series, methods: list[str], n: int, datasets: pd.Index) -> pd.Series:
+    """Per dataset of ``datasets``, the best value ``per`` (indexed by method, checkpoint,
+    dataset) holds among ``methods`` at checkpoint ``n``."""
+    return pd.concat([per.loc[(m, n)].reindex(datasets) for m in methods], axis=1).max(axis=1)
 
 
 def heldout_goal_lines(table: pd.DataFrame, short: int = 10, reference: int = 25) -> list[str]:
@@ -61,7 +67,7 @@ def heldout_goal_lines(table: pd.DataFrame, short: int = 10, reference: int = 25
                 f"bootstrap interval over datasets {lo:+.4f} to {hi:+.4f}); at least as good on "
                 f"{int((diff >= 0).sum())}/{len(diff)} datasets")
         if colds:
-            best = pd.concat([per.loc[(m, last)].reindex(ours.index) for m in colds], axis=1).max(axis=1)
+            best = best_of(per, colds, last, ours.index)
             line += (f", at least as good as every cold method after {last} "
                      f"({', '.join(colds)}) on {int((ours >= best - 1e-12).sum())}/{len(ours)}")
         lines.append(line)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from metaknow.benchmarking.heldout import COLD, heldout_goal_lines
+from metaknow.benchmarking.heldout import COLD, best_of, heldout_goal_lines
 from metaknow.benchmarking.methods import uses_optimised, uses_recommendations
 from metaknow.benchmarking.records import LOOKUP_OPTIMISED, load_lookups, load_references
 
@@ -181,7 +181,7 @@ def _transfer_goals(per: pd.Series, methods: set[str], ns: set[int], last: int) 
                      f"metaknow-cold after 25 ({cold.mean():.3f})")
     colds = [m for m in COLD if m in methods and (m, last) in per.index]
     if colds and last > 10:
-        best = pd.concat([per.loc[(m, last)].reindex(ours.index) for m in colds], axis=1).max(axis=1)
+        best = best_of(per, colds, last, ours.index)
         lines.append(f"- metaknow-transfer after 10 evaluations is at least as good as every cold "
                      f"method after {last} ({', '.join(colds)}) on "
                      f"{int((ours >= best - 1e-12).sum())}/{len(ours)} datasets")
