@@ -62,14 +62,14 @@ def main() -> None:
             cpu[name] += time.process_time() - t0
         ref = picks[next(iter(VARIANTS))]
         model = ref_rec.surrogate(mf)
-        space = ref_rec.space_
+        z, space = model.task_matrix(mf), ref_rec.space_
         for name in VARIANTS:
             ids = [c.config_id for c in picks[name]]
             same_top1[name] += ids[0] == ref[0].config_id
             overlap[name] += len(set(ids) & {c.config_id for c in ref})
             a, b = space.to_vector(ref[0].params), space.to_vector(picks[name][0].params)
             distance[name] += _distance(a, b)
-            mean, _ = model.predict(model.task_matrix(mf), np.vstack([a, b]))
+            mean, _ = model.predict(z, np.vstack([a, b]))
             rank_gap[name] += float(mean[0, 0] - mean[0, 1])
     n = len(tasks)
     print(f"{args.space}: {n} queries, {view.n_tasks} tasks x {view.n_configurations} configurations")
