@@ -60,6 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     b.add_argument("--work", default="/work/bundled-build/work.sqlite",
                    help="working store of --bundled (outside git)")
     b.add_argument("--corpus", default=None, help="corpus folder for --bundled")
+    b.add_argument("--tables", default=None,
+                   help="real-world tables folder for --bundled (default ../shared/data/tables)")
     b.add_argument("--only", nargs="+", default=None, help="--bundled: only these algorithms")
     b.add_argument("--metafeatures-only", action="store_true",
                    help="only compute missing meta-features of the stored tasks (with "
@@ -114,12 +116,12 @@ def _build(args: argparse.Namespace) -> int:
     from repository.store import Store
 
     if args.bundled:
-        corpus = Path(args.corpus) if args.corpus else bundled.default_corpus()
+        sources = bundled.default_sources(args.corpus, args.tables)
         if args.metafeatures_only:
-            n = bundled.compute_metafeatures(corpus, log=_log)
+            n = bundled.compute_metafeatures(sources, log=_log)
             print(f"wrote meta-features of {n} tasks to {bundled.BUNDLED_DIR / 'metafeatures.csv'}")
             return 0
-        bundled.build_bundled(corpus, args.work, n_jobs=args.n_jobs, scheduler=args.scheduler,
+        bundled.build_bundled(sources, args.work, n_jobs=args.n_jobs, scheduler=args.scheduler,
                               progress=not args.no_progress, only=args.only,
                               retry_failed=args.retry_failed, log=_log)
         return 0

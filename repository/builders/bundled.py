@@ -1,8 +1,10 @@
 """The bundled repository: how it is built, and where its committed files live.
 
-The bundled default is built by the local builder from the shared corpus
-(``../shared/data/corpus/manifest.csv``, the manifest's task and target columns) with a
-fixed protocol. The working SQLite file lives outside git; every (space, dataset) pair
+The bundled default is built by the local builder from two sources, each read through
+its manifest (task and target columns) with one fixed protocol: the shared corpus of
+clean benchmark datasets (``../shared/data/corpus/``, source ``corpus``) and the noisy
+real-world tables of R data packages (``../shared/data/tables/``, source ``tables``), so
+that business, medical and social-science tables have neighbours too. The working SQLite file lives outside git; every (space, dataset) pair
 that completes is exported atomically to ``repository/bundled/`` (see
 :mod:`repository.export`), which is what gets committed. On a new machine the build
 first loads the committed files into a fresh working store, so finished pairs are
@@ -34,6 +36,8 @@ N_CONFIGS = 64
 DESIGN_SEED = 0
 MEMORY_LIMIT_MB = 4096
 SOURCE = "corpus"
+#: Second source: real-world tables (``../shared/data/tables``).
+TABLES_SOURCE = "tables"
 #: Work order: LightGBM classification first (the warm-start benchmark needs it), then
 #: LightGBM regression, random forest, the two cheap spaces (k-NN, logistic regression:
 #: the warm-start benchmark's second space can start early), then the costly ones.
@@ -61,60 +65,102 @@ def default_corpus() -> Path:
     return Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "corpus"
 
 
-def build_bundled(corpus: str | Path, work: str | Path, out: str | Path = BUNDLED_DIR, *,
+def default_tables() -> Path:
+    return Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "tables"
+
+
+def default_sources(corpus: str | Path | None = None,
+                    tables: str | Path | None = None) -> dict[str, Path]:
+    """``source name -> manifest`` of the bundled build (a missing tables folder is left out
+    only when it was not asked for explicitly)."""
+    out = {SOURCE: _manifest(corpus if corpus is not None else default_corpus())}
+    t = Path(tables) if tables is not None else default_tables()
+    if tables is not None or (t / "manifest.csv").is_file():
+        out[TABLES_SOURCE] = _manifest(t)
+    return out
+
+
+def _manifest(path: str | Path) -> Path:
+    path = Path(path)
+    manifest = path / "manifest.csv" if path.is_dir() else path
+    if not manifest.is_file():
+        raise RepositoryError(f"{manifest}: no manifest")
+    return manifest
+
+
+def build_bundled(sources: dict[str, Path], work: str | Path, out: str | Path = BUNDLED_DIR, *,
                   n_jobs: int = 1, scheduler: str | None = None, progress: bool = True,
                   only: list[str] | None = None, n_configs: int = N_CONFIGS,
                   retry_failed: bool = False, log: Callable[[str], None] = print) -> None:
-    """Build (or resume) the bundled repository; see the module docstring."""
-    corpus, work, out = Path(corpus), Path(work), Path(out)
-    manifest = corpus / "manifest.csv" if corpus.is_dir() else corpus
-    if not manifest.is_file():
-        raise RepositoryError(f"{manifest}: no corpus manifest")
+    """Build (or resume) the bundled repository from ``sources`` (name -> manifest, see
+    :func:`default_sources`); see the module docstring."""
+    work, out = Path(work), Path(out)
+    manifests = {name: _manifest(path) for name, path in sources.items()}
     work.parent.mkdir(parents=True, exist_ok=True)
     fresh = not work.exists()
     store = Store.create(work, exist_ok=True)
     if fresh and (out / "FORMAT").is_file():
         counts = store.ingest(export.read_export(out), provenance="resume from committed files")
         log(f"resumed from {out}: {counts}")
-    datasets = collect_datasets([manifest])
+    datasets = {name: collect_datasets([m]) for name, m in manifests.items()}
+    names = [e.name for entries in datasets.values() for e in entries]
+    if len(set(names)) < len(names):
+        raise RepositoryError("a dataset name occurs in two sources; names must be unique")
 
-    def pair_done(space_key: str, task: str) -> None:
-        export.export_pair(store, space_key, task, SOURCE, out)  # unchanged files stay untouched
-        export.write_skipped(store, out)
+    def builder(source: str) -> LocalBuilder:
+        def pair_done(space_key: str, task: str) -> None:
+            export.export_pair(store, space_key, task, source, out)  # unchanged files stay untouched
+            export.write_skipped(store, out)
 
-    builder = LocalBuilder(store, PROTOCOL, source=SOURCE, n_jobs=n_jobs, scheduler=scheduler,
-                           memory_limit_mb=MEMORY_LIMIT_MB, progress=progress,
-                           on_pair_done=pair_done, log=log, retry_failed=retry_failed)
+        return LocalBuilder(store, PROTOCOL, source=source, n_jobs=n_jobs, scheduler=scheduler,
+                            memory_limit_mb=MEMORY_LIMIT_MB, progress=progress,
+                            on_pair_done=pair_done, log=log, retry_failed=retry_failed)
+
+    builders = {source: builder(source) for source in datasets}
     for name, task in build_order():
         if only and name not in only:
             continue
-        start = time.time()
-        log(f"phase {name}/{task}: start")
-        summary = builder.build(datasets, [name], n_configs, DESIGN_SEED, task_types=[task])
-        export.write_skipped(store, out)
-        log(f"phase {name}/{task}: done in {time.time() - start:.0f} s "
-            f"({summary.evaluated} new fold evaluations, failures {summary.failures}, "
-            f"{len(summary.skipped)} skipped)")
+        for source, entries in datasets.items():
+            start = time.time()
+            log(f"phase {name}/{task} ({source}): start")
+            summary = builders[source].build(entries, [name], n_configs, DESIGN_SEED,
+                                             task_types=[task])
+            export.write_skipped(store, out)
+            log(f"phase {name}/{task} ({source}): done in {time.time() - start:.0f} s "
+                f"({summary.evaluated} new fold evaluations, failures {summary.failures}, "
+                f"{len(summary.skipped)} skipped)")
     store.close()
 
 
-def compute_metafeatures(corpus: str | Path, out: str | Path = BUNDLED_DIR, *,
+def compute_metafeatures(sources: dict[str, Path], out: str | Path = BUNDLED_DIR, *,
                          log: Callable[[str], None] = print) -> int:
-    """Extract meta-features of every corpus dataset into ``out/metafeatures.csv``.
+    """Extract meta-features of every dataset of ``sources`` into ``out/metafeatures.csv``.
 
     Uses the project's extractor (:func:`metafeatures.extract`, seed 0) on the data the
     builder uses (the manifest's task and target, all rows). Datasets that cannot be
-    loaded are left out (the build records them as skipped). Returns the number of rows.
+    loaded are left out (the build records them as skipped). Rows already in the file
+    for the same (task, source) and extractor version are kept, not recomputed. Returns
+    the number of rows.
     """
     import pandas as pd
 
     from metaknow.dataset import load_dataset
     from metafeatures import STORE_ENGINE, engine_version, extract
 
-    corpus, out = Path(corpus), Path(out)
-    manifest = corpus / "manifest.csv" if corpus.is_dir() else corpus
+    out = Path(out)
+    version = engine_version(STORE_ENGINE)
+    kept: dict[tuple[str, str], dict] = {}
+    if (out / "metafeatures.csv").is_file():
+        old = pd.read_csv(out / "metafeatures.csv", dtype={"task": str, "source": str})
+        old = old[old["extractor_version"].astype(str) == str(version)]
+        kept = {(r["task"], r["source"]): r for r in old.to_dict("records")}
     rows = []
-    for e in sorted(collect_datasets([manifest]), key=lambda d: d.name):
+    entries = [(source, e) for source, path in sources.items()
+               for e in collect_datasets([_manifest(path)])]
+    for source, e in sorted(entries, key=lambda se: (se[0] != SOURCE, se[1].name)):
+        if (e.name, source) in kept:
+            rows.append(kept[(e.name, source)])
+            continue
         start = time.time()
         try:
             data = load_dataset(e.path, target=e.target, task=e.task, name=e.name)  # type: ignore[arg-type]
@@ -122,8 +168,8 @@ def compute_metafeatures(corpus: str | Path, out: str | Path = BUNDLED_DIR, *,
             log(f"meta-features: {e.name} left out ({exc})")
             continue
         values = extract(data, task=data.task, seed=0, openml_engine=STORE_ENGINE)
-        rows.append({"task": e.name, "source": SOURCE, "extractor": "metaknow",
-                     "extractor_version": engine_version(STORE_ENGINE), **values.to_dict()})
+        rows.append({"task": e.name, "source": source, "extractor": "metaknow",
+                     "extractor_version": version, **values.to_dict()})
         log(f"meta-features: {e.name} ({int(values.notna().sum())}/{len(values)} values, "
             f"{time.time() - start:.1f} s)")
     frame = pd.DataFrame(rows)
