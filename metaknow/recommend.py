@@ -19,7 +19,7 @@ from metaknow.exceptions import RecommendError, RepositoryError
 from metaknow.recommenders import DEFAULT_STRATEGY, get_recommender
 from metaknow.recommenders.result import Recommendation
 from metaknow.recommenders.surrogate_portfolio import sparse_share
-from metaknow.recommenders.task_distance import TaskDistance
+from metaknow.recommenders.task_distance import TaskDistance, shared_distance
 from repository.view import RepositoryView
 
 __all__ = ["recommend", "recommend_from_view", "Recommendation", "open_view", "DEFAULT_GROUPS"]
@@ -129,10 +129,18 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
     if not shared and view.metafeatures.shape[1] > 0:
         raise RecommendError("the dataset's meta-features and the repository's have no name in "
                              "common (extracted with other groups or another extractor?)")
-    distance = TaskDistance().fit(view)
+    used = name
+    if fallback and name == DEFAULT_STRATEGY and sparse_share(view.performance) > 0.5:
+        used, recommender = SPARSE_STRATEGY, get_recommender(SPARSE_STRATEGY)
+    fitted = recommender.fit(view)
+    # One task distance serves the strategy and this report (fitted once per repository).
+    distance = getattr(fitted, "distance_", None) or shared_distance(view)
     same = _same_tasks(view, distance, metafeatures, dataset)
     excluded = [] if include_self else same
     notes = []
+    if used != name:
+        notes.append(f"most configurations of this repository were evaluated on one task only: "
+                     f"recommending with {SPARSE_STRATEGY} instead of {name}")
     if same:
         names = ", ".join(distance.task_names_[distance.tasks_.index(t)] for t in same)
         notes.append(f"this dataset is already in the repository ({names}); " +
@@ -141,26 +149,29 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
         raise RecommendError("the repository holds no prior task other than this dataset")
     nearest = distance.nearest(metafeatures, n_nearest, excluded) if distance.features_ else []
     far = bool(nearest) and distance.is_far(nearest[0].distance)
-    used = name
-    if fallback and name == DEFAULT_STRATEGY and sparse_share(view.performance) > 0.5:
-        used, recommender = SPARSE_STRATEGY, get_recommender(SPARSE_STRATEGY)
-        notes.append(f"most configurations of this repository were evaluated on one task only: "
-                     f"recommending with {SPARSE_STRATEGY} instead of {name}")
+    global_ok = _GLOBAL | {SPARSE_STRATEGY, "expected_gain"}
     if not distance.features_:
         notes.append("the repository holds no usable meta-features: similarity cannot be measured")
-        if fallback and used not in _GLOBAL | {SPARSE_STRATEGY}:
-            used, recommender = "portfolio", get_recommender("portfolio")
+        if fallback and used not in global_ok:
+            used, fitted = "portfolio", get_recommender("portfolio").fit(view)
             notes.append(f"recommending the global portfolio instead of {name}")
     if far:
         notes.append(f"this dataset is unlike every prior task (nearest distance "
                      f"{nearest[0].distance:.3g} > {distance.far_threshold_:.3g})")
-        if fallback and used not in _GLOBAL | {SPARSE_STRATEGY}:
-            used, recommender = "portfolio", get_recommender("portfolio")
+        if used == "expected_gain":
+            notes.append("gains are averaged over every prior task instead of the nearest")
+        elif fallback and used not in global_ok:
+            used, fitted = "portfolio", get_recommender("portfolio").fit(view)
             notes.append(f"recommending the global portfolio instead of {name}")
-    fitted = recommender.fit(view)
     candidates = fitted.recommend(metafeatures, k, exclude_tasks=excluded)
     if len(candidates) < k:
         notes.append(f"only {len(candidates)} configurations available")
+    default, no_signal = _default_row(fitted, metafeatures, excluded, candidates)
+    if candidates and candidates[0].is_default:
+        notes.append("the evidence does not support a change: the library default comes first")
+    elif no_signal:
+        notes.append("no signal: no configuration is expected to beat the library default with "
+                     "confidence (every interval reaches below 0)")
     d = getattr(fitted, "distance_", distance)
     weights = dict(zip(d.features_, map(float, d.weights_)))
     return Recommendation(
@@ -170,7 +181,7 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
         task_type=_task_type(view, dataset), metric=view.metric, metafeature_weights=weights,
         repository=_summary(view, repository_name), dataset=_describe(dataset, metafeatures),
         far_from_prior=far, excluded_tasks=list(excluded), notes=notes,
-        score_meaning=str(fitted.score_meaning))
+        score_meaning=str(fitted.score_meaning), default=default, no_signal=no_signal)
 
 
 # ------------------------------------------------------------------ helpers
@@ -243,6 +254,20 @@ def _same_tasks(view: RepositoryView, distance: TaskDistance, mf: pd.Series,
         hit = (known.sum(axis=1) >= 4) & np.all(~known | (prior == mine), axis=1)
         same += [distance.tasks_[i] for i in np.flatnonzero(hit)]
     return list(dict.fromkeys(same))
+
+
+def _default_row(fitted: Any, metafeatures: pd.Series, excluded: list[str],
+                 candidates: list[Any]) -> tuple[Any, bool]:
+    """The library default's predicted-gain row (None when the strategy predicts no gains)
+    and whether the recommendation has no signal (no candidate's interval lies above 0)."""
+    ref = getattr(fitted, "reference_id_", None)
+    if ref is None:
+        return None, False
+    default = next((c for c in candidates if c.is_default), None)
+    if default is None:
+        default = fitted.predicted_gain(metafeatures, [ref], frozenset(excluded))[0]
+    others = [c for c in candidates if not c.is_default]
+    return default, not any(c.gain_low > 0 for c in others)
 
 
 def _task_type(view: RepositoryView, dataset: Dataset | None) -> str:

@@ -40,10 +40,16 @@ class TaskScorer:
     cache : path
         Append-only CSV of every evaluation made (created if missing).
     metric : str, default="roc_auc"
+    protocol : Protocol, optional
+        Evaluation protocol (default: the bundled repository's,
+        :data:`repository.builders.bundled.PROTOCOL`).
     """
 
     def __init__(self, corpus: str | os.PathLike[str], cache: str | os.PathLike[str],
-                 metric: str = "roc_auc") -> None:
+                 metric: str = "roc_auc", protocol: Any = None) -> None:
+        if protocol is None:
+            from repository.builders.bundled import PROTOCOL as protocol
+        self.protocol = protocol
         self.corpus = Path(corpus)
         self.cache = Path(cache)
         self.metric = metric
@@ -74,7 +80,7 @@ class TaskScorer:
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            folds = evaluate(space, config, dataset, splits, seed=0, time_limit=120.0)
+            folds = evaluate(space, config, dataset, splits, seed=self.protocol.seed, time_limit=120.0)
         values = [f.metrics.get(self.metric, np.nan) for f in folds if f.ok]
         value = float(np.mean(values)) if len(values) == len(splits) else float("nan")
         self._append(key, value, time.perf_counter() - t0, config)
@@ -93,14 +99,13 @@ class TaskScorer:
         if task not in self._problems:
             from metaknow.dataset import load_dataset
             from metaknow.evaluation import make_splits
-            from repository.builders.bundled import PROTOCOL
 
             row = self._manifest.loc[task]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 dataset = load_dataset(self.corpus / row["file"], target=row["target"],
                                        task=row["task"], name=task)
-            self._problems[task] = (dataset, make_splits(dataset, PROTOCOL))
+            self._problems[task] = (dataset, make_splits(dataset, self.protocol))
         return self._problems[task]
 
     def _append(self, key: tuple[str, str, str], value: float, seconds: float,

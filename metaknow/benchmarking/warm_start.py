@@ -25,6 +25,7 @@ from metaknow.benchmarking.methods import (METHODS, SINGLE_CONFIGURATION, Method
                                            uses_learned, uses_meta_source, uses_nearest,
                                            uses_optimised, uses_recommendations, uses_transfer,
                                            applies_to)
+from metaknow.benchmarking.peer_configs import raw_lightgbm
 from metaknow.benchmarking.problem import BudgetExhausted, TuningProblem
 from metaknow.benchmarking.records import (LOOKUP, LOOKUP_OPTIMISED, OPTIMISED, RECOMMENDATIONS,
                                            own_tasks, record_lookup, retire_stale_runs,
@@ -291,7 +292,7 @@ def _score_fn(dataset: Any, space_name: str, splits: Any, time_limit: float) -> 
     """Mean CV score on ``splits``, with the repository's evaluation code."""
     from metaknow.evaluation import PRIMARY_METRIC, evaluate, fit_and_score, split_repeats
     metric = PRIMARY_METRIC[dataset.task]
-    raw_algorithm = _raw_lightgbm()
+    raw_algorithm = raw_lightgbm()
 
     def score(config: dict[str, Any], raw: bool) -> float:
         if raw:
@@ -343,19 +344,6 @@ def _test_fn(tuning: Any, held_out: Any, space_name: str, splits: Any) -> Any:
         return float(result["metrics"].get(metric, np.nan)) if result["status"] == "ok" else float("nan")
 
     return score
-
-
-def _raw_lightgbm() -> Any:
-    """LightGBM taking parameters as given (a peer's suggestion may lie outside our ranges)."""
-    from metaknow.spaces.algorithm import Algorithm
-
-    def make(config: dict[str, Any], task: str, seed: int) -> Any:
-        import lightgbm as lgb
-
-        cls = lgb.LGBMClassifier if task == "classification" else lgb.LGBMRegressor
-        return cls(**config, random_state=seed, n_jobs=1, verbosity=-1)
-
-    return Algorithm(name="lightgbm-raw", spaces={}, make_model=make, preprocessing="ordinal")
 
 
 def _contexts(dataset: Any, space_name: str, full_view: Any, optimised: bool,

@@ -14,6 +14,7 @@ EXAMPLE = "Example: metaknow benchmark zero-shot --k 1 3 5 10 25 --out results/z
 
 BENCHMARKS: dict[str, str] = {
     "zero-shot": "metaknow.benchmarking.zero_shot",
+    "first-pick": "metaknow.benchmarking.first_pick",
     "warm-start": "metaknow.benchmarking.warm_start",
     "openml-yardstick": "metaknow.benchmarking.openml_yardstick",
     "openml-proxy": "metaknow.benchmarking.openml_proxy",

@@ -24,6 +24,7 @@ STRATEGIES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "nearest_portfolio": ("metaknow.recommenders.nearest_portfolio", "NearestPortfolio", {}),
     "surrogate_portfolio": ("metaknow.recommenders.surrogate_portfolio", "SurrogatePortfolio", {}),
     "optimised_portfolio": ("metaknow.recommenders.optimised_portfolio", "OptimisedPortfolio", {}),
+    "expected_gain": ("metaknow.recommenders.expected_gain", "ExpectedGain", {}),
 }
 
 #: Chosen by ``metaknow benchmark zero-shot`` on the bundled repository (116 LightGBM tasks):

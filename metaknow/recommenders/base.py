@@ -67,6 +67,11 @@ class Candidate:
         task (``nan`` when the strategy does not use distances).
     rationale : str
         One phrase saying why it was chosen.
+    gain, gain_low, gain_high : float
+        Predicted gain over the library default in the metric's units, and the interval
+        the measured gain is expected in (NaN when the strategy does not predict gains).
+    is_default : bool
+        This is the library default configuration.
     """
 
     config_id: str
@@ -77,6 +82,10 @@ class Candidate:
     source: str = "repository"
     evidence: tuple[tuple[str, float], ...] = field(default_factory=tuple)
     rationale: str = ""
+    gain: float = float("nan")
+    gain_low: float = float("nan")
+    gain_high: float = float("nan")
+    is_default: bool = False
 
 
 class Recommender(ABC):

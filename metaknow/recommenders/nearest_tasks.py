@@ -17,7 +17,7 @@ import pandas as pd
 
 from metaknow.recommenders.base import Candidate, NeighbourTask, Recommender, column_stats
 from metaknow.recommenders.portfolio import greedy_select
-from metaknow.recommenders.task_distance import TaskDistance
+from metaknow.recommenders.task_distance import shared_distance
 from repository.view import RepositoryView
 
 __all__ = ["NearestTasks"]
@@ -45,7 +45,7 @@ class NearestTasks(Recommender):
         if int(self.n_neighbors) < 1:
             from metaknow.exceptions import RecommendError
             raise RecommendError(f"n_neighbors must be at least 1, got {self.n_neighbors}")
-        self.distance_ = TaskDistance(learn_weights=self.learn_weights, seed=self.seed).fit(view)
+        self.distance_ = shared_distance(view, learn_weights=bool(self.learn_weights), seed=int(self.seed))
         self.row_ = {t: i for i, t in enumerate(self.tasks_)}
 
     def _task_weights(self, d: np.ndarray, excluded: frozenset[str]

@@ -41,6 +41,14 @@ def _num(v: Any) -> float:
     return float("nan") if v is None else float(v)
 
 
+def _candidate(c: dict[str, Any]) -> Candidate:
+    return Candidate(c["config_id"], c["space_key"], dict(c["params"]), _num(c["score"]),
+                     _num(c["uncertainty"]), c.get("source", "repository"),
+                     tuple((str(t), _num(x)) for t, x in c.get("evidence", [])),
+                     c.get("rationale", ""), _num(c.get("gain")), _num(c.get("gain_low")),
+                     _num(c.get("gain_high")), bool(c.get("is_default", False)))
+
+
 @dataclass
 class Recommendation:
     """Ranked configurations for one dataset, with the evidence behind them.
@@ -73,6 +81,12 @@ class Recommendation:
     notes : list of str
     score_meaning : str
         What the configurations' ``score`` is (the strategy's scale).
+    default : Candidate or None
+        The library default with its predicted gain (0, the reference), when the strategy
+        predicts gains over it; also among ``configurations`` when it ranks in the top k.
+    no_signal : bool
+        No recommended configuration is expected to beat the library default with the
+        interval's confidence (every candidate's ``gain_low`` is at most 0).
     """
 
     configurations: list[Candidate]
@@ -90,6 +104,8 @@ class Recommendation:
     excluded_tasks: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     score_meaning: str = ""
+    default: Candidate | None = None
+    no_signal: bool = False
 
     # ------------------------------------------------------------- views
     def __len__(self) -> int:
@@ -105,9 +121,12 @@ class Recommendation:
         return [dict(c.params) for c in self.configurations]
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per configuration: rank, space, score, uncertainty, source, params."""
+        """One row per configuration: rank, space, score, uncertainty, predicted gain over
+        the library default with its interval, source, params."""
         return pd.DataFrame([{"rank": i + 1, "space": c.space_key, "score": c.score,
-                              "uncertainty": c.uncertainty, "source": c.source,
+                              "uncertainty": c.uncertainty, "gain": c.gain,
+                              "gain_low": c.gain_low, "gain_high": c.gain_high,
+                              "is_default": c.is_default, "source": c.source,
                               "rationale": c.rationale, "config_id": c.config_id, **c.params}
                              for i, c in enumerate(self.configurations)])
 
@@ -128,11 +147,8 @@ class Recommendation:
             d = json.loads(text)
             if d.pop("format_version", FORMAT_VERSION) > FORMAT_VERSION:
                 raise RecommendError("this recommendation was written by a newer metaknow")
-            d["configurations"] = [Candidate(
-                c["config_id"], c["space_key"], dict(c["params"]), _num(c["score"]),
-                _num(c["uncertainty"]), c.get("source", "repository"),
-                tuple((str(t), _num(x)) for t, x in c.get("evidence", [])), c.get("rationale", ""))
-                for c in d["configurations"]]
+            d["configurations"] = [_candidate(c) for c in d["configurations"]]
+            d["default"] = _candidate(d["default"]) if d.get("default") else None
             d["nearest_tasks"] = [NeighbourTask(n["task_id"], n["name"], _num(n["distance"]),
                                                 _num(n["similarity"])) for n in d["nearest_tasks"]]
             d["metafeatures"] = {k: _num(v) for k, v in d["metafeatures"].items()}

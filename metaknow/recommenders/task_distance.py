@@ -29,7 +29,7 @@ distances; it *is* a prior task when the distance is below ``1e-3`` times their 
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,7 @@ from metaknow.recommenders.base import NeighbourTask
 from metaknow.recommenders.metafeature_scaling import MetaFeatureScaler
 from repository.view import RepositoryView
 
-__all__ = ["TaskDistance", "performance_dissimilarity"]
+__all__ = ["TaskDistance", "performance_dissimilarity", "shared_distance"]
 
 
 def performance_dissimilarity(performance: np.ndarray, min_common: int = 5) -> np.ndarray:
@@ -104,12 +104,30 @@ class TaskDistance:
         self.seed = seed
 
     # ---------------------------------------------------------------- fit
-    def fit(self, view: RepositoryView) -> "TaskDistance":
-        """Scale the meta-features and learn the weights (see the module docstring)."""
-        with threadpool_limits(limits=1, user_api="blas"):
-            return self._fit(view)
+    def fit(self, view: RepositoryView, dissimilarity: np.ndarray | None = None) -> "TaskDistance":
+        """Scale the meta-features and learn the weights (see the module docstring).
 
-    def _fit(self, view: RepositoryView) -> "TaskDistance":
+        ``dissimilarity`` (tasks x tasks, NaN = unknown) replaces the default target of the
+        weights, ``1 - Spearman`` of the normalised scores (e.g.
+        :func:`~metaknow.recommenders.gains.gain_dissimilarity`).
+        """
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._fit(view, dissimilarity)
+
+    def _fit(self, view: RepositoryView, dissimilarity: np.ndarray | None = None) -> "TaskDistance":
+        self._prepare(view)
+        F = len(self.features_)
+        uniform = np.full(F, 1.0 / F) if F else np.zeros(0)
+        self.weights_, self.shrinkage_, self.cv_scores_ = uniform, 1.0, {}
+        if self.learn_weights and F > 1 and len(self.tasks_) >= 6:
+            dperf = (performance_dissimilarity(view.normalised().to_numpy(dtype=float), self.min_common)
+                     if dissimilarity is None else np.asarray(dissimilarity, dtype=float))
+            self._learn(dperf, uniform)
+        self._finish()
+        return self
+
+    def _prepare(self, view: RepositoryView) -> None:
+        """Task ids and names, the scaler and the scaled meta-features of the view."""
         tasks = [str(t) for t in view.performance.index]
         mf = view.metafeatures.reindex(view.performance.index)
         self.tasks_ = tasks
@@ -120,19 +138,40 @@ class TaskDistance:
         self.features_ = self.scaler_.features_
         self.Z_ = self.scaler_.transform(mf)
         self.fill_ = self._mean_abs_diff(self.Z_)
-        F = len(self.features_)
-        uniform = np.full(F, 1.0 / F) if F else np.zeros(0)
-        self.weights_, self.shrinkage_, self.cv_scores_ = uniform, 1.0, {}
-        if self.learn_weights and F > 1 and len(tasks) >= 6:
-            dperf = performance_dissimilarity(view.normalised().to_numpy(dtype=float), self.min_common)
-            self._learn(dperf, uniform)
+
+    def _finish(self) -> None:
+        """What follows from the scaled meta-features and the weights."""
         self.neighbour_gaps_ = self._neighbour_gaps(self.max_neighbours)
         finite = self.neighbour_gaps_[:, 0][np.isfinite(self.neighbour_gaps_[:, 0])]
         self.bandwidth_ = float(np.median(finite)) if len(finite) and np.median(finite) > 0 else 1.0
         self.far_threshold_ = (self.far_factor * float(np.percentile(finite, 95))
                                if len(finite) else np.inf)
         self.self_tolerance_ = 1e-3 * self.bandwidth_
+
+    # --------------------------------------------------------- persistence
+    def to_state(self) -> dict:
+        """What was learned, JSON-ready (the rest is recomputed from the view on load)."""
+        return {"params": self.get_params(), "features": list(self.features_),
+                "weights": [float(w) for w in self.weights_], "shrinkage": float(self.shrinkage_),
+                "cv_scores": {str(a): s for a, s in self.cv_scores_.items()}}
+
+    @classmethod
+    def from_state(cls, state: dict, view: RepositoryView) -> "TaskDistance":
+        """Rebuild a fitted distance from :meth:`to_state` and the view it was fitted on."""
+        self = cls(**state["params"])
+        self._prepare(view)
+        if list(self.features_) != list(state["features"]):
+            raise ValueError("the stored distance was fitted on other meta-features")
+        self.weights_ = np.asarray(state["weights"], dtype=float)
+        self.shrinkage_ = float(state["shrinkage"])
+        self.cv_scores_ = {float(a): float(s) for a, s in state["cv_scores"].items()}
+        self._finish()
         return self
+
+    def get_params(self) -> dict:
+        return {"learn_weights": self.learn_weights, "shrinkage_grid": list(self.shrinkage_grid),
+                "n_folds": self.n_folds, "max_pairs": self.max_pairs, "min_common": self.min_common,
+                "far_factor": self.far_factor, "max_neighbours": self.max_neighbours, "seed": self.seed}
 
     @staticmethod
     def _mean_abs_diff(Z: np.ndarray) -> np.ndarray:
@@ -278,3 +317,41 @@ class TaskDistance:
             return []
         d = self.distances(metafeatures)
         return [self.tasks_[i] for i in np.flatnonzero(d <= self.self_tolerance_)]
+
+
+#: Distances fitted in this process, by cache key (a few views at most).
+_FITTED: dict[str, TaskDistance] = {}
+
+
+def shared_distance(view: RepositoryView, *, target: str = "rank",
+                    dissimilarity: Callable[[], np.ndarray] | None = None,
+                    **params: object) -> TaskDistance:
+    """The task distance of ``view``, fitted once per repository content.
+
+    Every user of a view's distance (the strategies, the nearest-task report of
+    :func:`metaknow.recommend`) asks here, so one ``recommend`` fits it at most once, a
+    second call in the same process reuses it, and a new process loads its weights from
+    the disk cache (:mod:`~metaknow.recommenders.fit_cache`). ``target`` names what the
+    weights were learned to predict; ``dissimilarity`` computes that target (default:
+    ``1 - Spearman`` of the normalised scores, ``target="rank"``).
+    """
+    from metaknow.recommenders import fit_cache
+
+    key = fit_cache.cache_key("task_distance", fit_cache.view_digest(view),
+                              {**params, "target": target})
+    if key in _FITTED:
+        return _FITTED[key]
+    state = fit_cache.load(key)
+    distance = None
+    if state is not None:
+        try:
+            distance = TaskDistance.from_state(state, view)
+        except (KeyError, TypeError, ValueError):
+            distance = None  # an unreadable entry is refitted, never trusted
+    if distance is None:
+        distance = TaskDistance(**params).fit(view, dissimilarity() if dissimilarity else None)  # type: ignore[arg-type]
+        fit_cache.save(key, distance.to_state())
+    if len(_FITTED) >= 8:
+        _FITTED.pop(next(iter(_FITTED)))
+    _FITTED[key] = distance
+    return distance
