@@ -66,6 +66,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="folder of the tables (manifest.csv) to evaluate FLAML's zero-shot "
                              "configuration with the judge's protocol (default ../shared/data/tables)")
     parser.add_argument("--split", choices=["tune", "holdout", "all"], default="all")
+    parser.add_argument("--queries", choices=["tables", "corpus"], default="tables",
+                        help="the tasks left out in turn: the real-world tables (default) or the "
+                             "corpus (where knobs are chosen; judged by the stored evaluations)")
+    parser.add_argument("--max-tasks", type=int, default=None, help="at most this many queries")
     parser.add_argument("--out", default="benchmarks/results/first_pick")
 
 
@@ -89,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             jview = _judge_view(judge, space, task_type)
             flaml = _flaml_scorer(args, judge, jview, out) if space == "lightgbm" else None
             rows += evaluate_space(view, args.strategies, jview, flaml, args.split,
+                                   queries=args.queries, max_tasks=args.max_tasks,
                                    log=lambda m: print(m, flush=True))
             pd.DataFrame(rows).to_csv(out / "results.csv", index=False, float_format="%.6g")
     results = pd.DataFrame(rows)
@@ -103,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------ compute
 def evaluate_space(view: Any, strategies: Sequence[str], judge: Any, flaml: Any, split: str,
+                   queries: str = "tables", max_tasks: int | None = None,
                    log: Any = print) -> list[dict[str, Any]]:
     """One row per (table, method) of one space's view (see the module docstring)."""
     from metaknow.benchmarking.zero_shot import make_strategy
@@ -111,8 +117,12 @@ def evaluate_space(view: Any, strategies: Sequence[str], judge: Any, flaml: Any,
     default = reference_default(view)
     if default is None or "source" not in view.tasks:
         return []
-    tables = [t for t in view.performance.index if view.tasks.loc[t, "source"] == "tables"
-              and (split == "all" or table_split(str(t)) == split)]
+    def split_of(task: str) -> str:
+        return table_split(task) if queries == "tables" else "corpus"
+
+    tables = [t for t in view.performance.index if view.tasks.loc[t, "source"] == queries
+              and (split == "all" or queries == "corpus" or table_split(str(t)) == split)]
+    tables = tables[: max_tasks or None]
     rows: list[dict[str, Any]] = []
     space_key = view.configurations[default][0]
     for task in tables:
@@ -120,7 +130,7 @@ def evaluate_space(view: Any, strategies: Sequence[str], judge: Any, flaml: Any,
         if truth is None or not np.isfinite(truth.get(default, np.nan)):
             continue
         gains = truth - truth[default]
-        base = {"space": space_key, "table": task, "split": table_split(str(task)),
+        base = {"space": space_key, "table": task, "split": split_of(str(task)),
                 "judge": "judge" if judge is not None and task in judge.performance.index else "own"}
         design = gains.drop(default).to_numpy(dtype=float)
         design = np.where(np.isnan(design), np.nanmin(design), design)

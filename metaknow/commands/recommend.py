@@ -55,13 +55,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_tables(result) -> None:  # noqa: ANN001 - a Recommendation
-    """Render a recommendation as rich tables on stdout."""
+    """Render a recommendation as rich tables on stdout (readable at 80 columns)."""
     from rich.console import Console
     from rich.table import Table
 
     from metaknow.recommenders.base import Recommender
 
-    console = Console(file=sys.stdout, width=max(100, Console().width))
+    console = Console(file=sys.stdout)
     repo = result.repository
     ds = result.dataset
     console.print(f"[bold]{ds.get('name', 'dataset')}[/bold] ({result.task_type}"
@@ -72,22 +72,56 @@ def print_tables(result) -> None:  # noqa: ANN001 - a Recommendation
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
     near = Table(title="Nearest prior tasks")
-    for col in ("#", "task", "id", "distance", "similarity"):
-        near.add_column(col, justify="right" if col in ("#", "distance", "similarity") else "left")
+    for col in ("#", "task", "distance", "similarity"):
+        near.add_column(col, justify="left" if col == "task" else "right")
     for i, nb in enumerate(result.nearest_tasks, start=1):
-        near.add_row(str(i), nb.name, nb.task_id, f"{nb.distance:.3f}", f"{nb.similarity:.2f}")
+        near.add_row(str(i), nb.name, f"{nb.distance:.3f}", f"{nb.similarity:.2f}")
     if result.nearest_tasks:
         console.print(near)
-    conf = Table(title=f"Recommended configurations ({result.space})")
-    for col in ("#", "space", "predicted", "±", "why", "parameters"):
-        conf.add_column(col, justify="right" if col in ("#", "predicted", "±") else "left",
-                        overflow="fold")
-    for i, c in enumerate(result.configurations, start=1):
-        params = ", ".join(f"{k}={_fmt(v)}" for k, v in c.params.items())
-        conf.add_row(str(i), c.space_key.split("/")[0], f"{c.score:.3f}", f"{c.uncertainty:.3f}",
-                     c.rationale, params)
-    console.print(conf)
-    console.print(f"predicted = {result.score_meaning or Recommender.score_meaning}")
+    console.print(_configuration_table(result))
+    console.print(f"{'gain' if _has_gains(result) else 'score'} = "
+                  f"{result.score_meaning or Recommender.score_meaning}", soft_wrap=False)
+
+
+def _has_gains(result) -> bool:  # noqa: ANN001
+    return any(c.gain == c.gain for c in result.configurations)
+
+
+def _configuration_table(result):  # noqa: ANN001, ANN202
+    """Configurations best first (with predicted gains, the library default's row too),
+    then their parameters, wrapped between ``key=value`` tokens, never inside one."""
+    from rich.console import Group
+    from rich.table import Table
+
+    gains = _has_gains(result)
+    multi = len(result.spaces) > 1
+    table = Table(title=f"Recommended configurations ({result.space})", title_justify="left")
+    table.add_column("#", justify="right")
+    if multi:
+        table.add_column("space")
+    if gains:
+        table.add_column("gain", justify="right")
+        table.add_column("interval", justify="right", no_wrap=True)
+    else:
+        table.add_column("score", justify="right")
+        table.add_column("±", justify="right")
+    table.add_column("why")
+    rows = [(str(i), c) for i, c in enumerate(result.configurations, start=1)]
+    if gains and result.default is not None and not any(c.is_default for c in result.configurations):
+        rows.append(("-", result.default))
+    params = Table.grid(padding=(0, 1))
+    params.add_column(justify="right")
+    params.add_column()
+    for label, c in rows:
+        cells = [label] + ([c.space_key.split("/")[0]] if multi else [])
+        if gains:
+            cells += [f"{c.gain:+.4f}", f"[{c.gain_low:+.3f}, {c.gain_high:+.3f}]"]
+        else:
+            cells += [f"{c.score:.3f}", f"{c.uncertainty:.3f}"]
+        table.add_row(*cells, c.rationale, style="bold" if c.is_default else None)
+        params.add_row(label, "library default" if c.is_default and not c.params else
+                       " ".join(f"{k}={_fmt(v)}" for k, v in c.params.items()))
+    return Group(table, "[bold]Parameters[/bold]", params)
 
 
 def _fmt(v: object) -> str:

@@ -192,13 +192,11 @@ class ExpectedGain(Recommender):
         col = [self.gains_[self.row_[nb.task_id], j] for nb in neigh]
         helped = [nb for nb, g in zip(neigh, col) if g > 0]
         if j == self.reference_col_:
-            why = "the library default (the reference, gain 0)"
+            why = "library default"
         elif not neigh:
             why = "no prior task to learn from"
         else:
-            names = ", ".join(nb.name for nb in helped[:3]) + (" ..." if len(helped) > 3 else "")
-            why = (f"beats the default on {len(helped)} of {len(neigh)} nearest tasks"
-                   + (f" ({names})" if helped else ""))
+            why = f"beats it on {len(helped)} of {len(neigh)} nearest tasks"
         c = self._candidate(j, pred[j], se[j], [(nb.task_id, nb.distance) for nb in helped], why)
         return Candidate(c.config_id, c.space_key, c.params, c.score, c.uncertainty, c.source,
                          c.evidence, c.rationale, gain=float(pred[j]), gain_low=float(low),
