@@ -25,14 +25,27 @@ _LAZY: dict[str, str] = {
     "TuneResult": "metaknow.tune",
     "MetaSearchCV": "metaknow.search_cv",
     "Optimizer": "metaknow.bo.optimizer",
+    "LGBMClassifier": "metaknow.estimators",
+    "LGBMRegressor": "metaknow.estimators",
+    "RandomForestClassifier": "metaknow.estimators",
+    "ExtraTreesClassifier": "metaknow.estimators",
+    "HistGradientBoostingClassifier": "metaknow.estimators",
+    "SVC": "metaknow.estimators",
+    "LogisticRegression": "metaknow.estimators",
+    "KNeighborsClassifier": "metaknow.estimators",
 }
 
 __all__ = ["Dataset", "load_dataset", "MetaknowError", "recommend", "Recommendation",
-           "tune", "TuneResult", "MetaSearchCV", "Optimizer", "__version__"]
+           "tune", "TuneResult", "MetaSearchCV", "Optimizer", "__version__",
+           "LGBMClassifier", "LGBMRegressor", "RandomForestClassifier", "ExtraTreesClassifier",
+           "HistGradientBoostingClassifier", "SVC", "LogisticRegression", "KNeighborsClassifier"]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from metaknow.bo.optimizer import Optimizer
     from metaknow.dataset import Dataset, load_dataset
+    from metaknow.estimators import (ExtraTreesClassifier, HistGradientBoostingClassifier,
+                                     KNeighborsClassifier, LGBMClassifier, LGBMRegressor,
+                                     LogisticRegression, RandomForestClassifier, SVC)
     from metaknow.exceptions import MetaknowError
     from metaknow.recommend import Recommendation, recommend
     from metaknow.search_cv import MetaSearchCV
