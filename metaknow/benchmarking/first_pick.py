@@ -68,7 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", choices=["tune", "holdout", "all"], default="all")
     parser.add_argument("--queries", choices=["tables", "corpus"], default="tables",
                         help="the tasks left out in turn: the real-world tables (default) or the "
-                             "corpus (where knobs are chosen; judged by the stored evaluations)")
+                             "corpus (judged by the stored evaluations; --split halves it by a "
+                             "hash of the name, as the zero-shot benchmark does)")
     parser.add_argument("--max-tasks", type=int, default=None, help="at most this many queries")
     parser.add_argument("--out", default="benchmarks/results/first_pick")
 
@@ -117,11 +118,13 @@ def evaluate_space(view: Any, strategies: Sequence[str], judge: Any, flaml: Any,
     default = reference_default(view)
     if default is None or "source" not in view.tasks:
         return []
+    from metaknow.benchmarking.zero_shot import task_split
+
     def split_of(task: str) -> str:
-        return table_split(task) if queries == "tables" else "corpus"
+        return table_split(task) if queries == "tables" else f"corpus-{task_split(task)}"
 
     tables = [t for t in view.performance.index if view.tasks.loc[t, "source"] == queries
-              and (split == "all" or queries == "corpus" or table_split(str(t)) == split)]
+              and (split == "all" or split_of(str(t)).endswith(split))]
     tables = tables[: max_tasks or None]
     rows: list[dict[str, Any]] = []
     space_key = view.configurations[default][0]
