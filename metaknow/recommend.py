@@ -132,7 +132,7 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
     used = name
     if fallback and name == DEFAULT_STRATEGY and sparse_share(view.performance) > 0.5:
         used, recommender = SPARSE_STRATEGY, get_recommender(SPARSE_STRATEGY)
-    fitted = recommender.fit(view)
+    fitted = fitted_recommender(recommender, view)
     # One task distance serves the strategy and this report (fitted once per repository).
     distance = getattr(fitted, "distance_", None) or shared_distance(view)
     same = _same_tasks(view, distance, metafeatures, dataset)
@@ -153,7 +153,7 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
     if not distance.features_:
         notes.append("the repository holds no usable meta-features: similarity cannot be measured")
         if fallback and used not in global_ok:
-            used, fitted = "portfolio", get_recommender("portfolio").fit(view)
+            used, fitted = "portfolio", fitted_recommender(get_recommender("portfolio"), view)
             notes.append(f"recommending the global portfolio instead of {name}")
     if far:
         notes.append(f"this dataset is unlike every prior task (nearest distance "
@@ -161,7 +161,7 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
         if used == "expected_gain":
             notes.append("gains are averaged over every prior task instead of the nearest")
         elif fallback and used not in global_ok:
-            used, fitted = "portfolio", get_recommender("portfolio").fit(view)
+            used, fitted = "portfolio", fitted_recommender(get_recommender("portfolio"), view)
             notes.append(f"recommending the global portfolio instead of {name}")
     candidates = fitted.recommend(metafeatures, k, exclude_tasks=excluded)
     if len(candidates) < k:
@@ -185,8 +185,62 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
 
 
 # ------------------------------------------------------------------ helpers
+#: Views read in this process, by repository file identity (path, size and modification
+#: time of the file and its write-ahead log), space, task type and metric.
+_VIEWS: dict[tuple[Any, ...], RepositoryView] = {}
+#: Recommenders fitted in this process, by view content, strategy and parameters.
+_FITTED: dict[tuple[str, ...], Any] = {}
+
+
 def open_view(repository: str | RepositoryView, space: str, task: str, metric: str | None) -> RepositoryView:
-    """The repository's view for ``space`` (``"all"``: every space) and ``task``."""
+    """The repository's view for ``space`` (``"all"``: every space) and ``task`` (read once
+    per process while the repository file is unchanged)."""
+    if isinstance(repository, str):
+        key = _view_key(repository, space, task, metric)
+        if key is not None and key in _VIEWS:
+            return _VIEWS[key]
+        view = _read_view(repository, space, task, metric)
+        if key is not None:
+            if len(_VIEWS) >= 8:
+                _VIEWS.pop(next(iter(_VIEWS)))
+            _VIEWS[key] = view
+        return view
+    return _read_view(repository, space, task, metric)
+
+
+def _view_key(repository: str, space: str, task: str, metric: str | None) -> tuple[Any, ...] | None:
+    from pathlib import Path
+
+    try:
+        from repository.named import repository_path
+
+        path = repository_path(repository)
+    except (ImportError, RepositoryError):
+        return None
+    stamps = []
+    for p in (path, Path(f"{path}-wal")):
+        st = p.stat() if p.exists() else None
+        stamps.append((st.st_size, st.st_mtime_ns) if st else None)
+    return (str(path.resolve()), *stamps, space, task, metric)
+
+
+def fitted_recommender(recommender: Any, view: RepositoryView) -> Any:
+    """``recommender`` fitted on ``view``, or the one fitted on the same content with the
+    same strategy and parameters earlier in this process."""
+    import json
+
+    from metaknow.recommenders import fit_cache
+
+    key = (fit_cache.view_digest(view), type(recommender).__name__,
+           json.dumps(recommender.get_params(), sort_keys=True, default=str))
+    if key not in _FITTED:
+        if len(_FITTED) >= 8:
+            _FITTED.pop(next(iter(_FITTED)))
+        _FITTED[key] = recommender.fit(view)
+    return _FITTED[key]
+
+
+def _read_view(repository: str | RepositoryView, space: str, task: str, metric: str | None) -> RepositoryView:
     if isinstance(repository, RepositoryView):
         view = repository
         if space != "all":

@@ -51,7 +51,7 @@ def _bundled(cache: Path) -> Path:
     if not (BUNDLED_DIR / "FORMAT").is_file():
         raise RepositoryError(f"the bundled repository is missing ({BUNDLED_DIR}); "
                               "reinstall metaknow or pass --repository PATH")
-    digest = export.folder_hash(BUNDLED_DIR)[:16]
+    digest = _bundled_digest(BUNDLED_DIR)
     path = cache / f"bundled-{digest}.sqlite"
     if not path.is_file():
         export.materialise(BUNDLED_DIR, path).close()
@@ -59,6 +59,21 @@ def _bundled(cache: Path) -> Path:
             if not old.name.startswith(path.name):
                 old.unlink(missing_ok=True)
     return path
+
+
+#: Content digests of export folders already hashed in this process (hashing 8 MB takes a
+#: second), by the modification times of the folder and its subfolders: the export writes
+#: every file by renaming a temporary one into place, which changes its folder's time.
+_DIGESTS: dict[tuple[tuple[str, int], ...], str] = {}
+
+
+def _bundled_digest(folder: Path) -> str:
+    stamp = tuple((root, os.stat(root).st_mtime_ns) for root, _, _ in sorted(os.walk(folder)))
+    if stamp not in _DIGESTS:
+        from repository import export
+
+        _DIGESTS[stamp] = export.folder_hash(folder)[:16]
+    return _DIGESTS[stamp]
 
 
 #: name -> function(cache_dir) -> path of the repository file (built on demand).

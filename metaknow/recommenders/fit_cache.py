@@ -34,7 +34,11 @@ def view_digest(view: Any) -> str:
     h.update(np.ascontiguousarray(perf.to_numpy(dtype=float)).tobytes())
     mf = view.metafeatures.reindex(perf.index)
     h.update("\x1d".join(map(str, mf.columns)).encode())
-    h.update(np.ascontiguousarray(mf.apply(_numeric).to_numpy(dtype=float)).tobytes())
+    try:
+        values = mf.to_numpy(dtype=float)
+    except (TypeError, ValueError):  # text in a meta-feature column: NaN, as the scaler reads it
+        values = mf.apply(_numeric).to_numpy(dtype=float)
+    h.update(np.ascontiguousarray(values).tobytes())
     return h.hexdigest()
 
 

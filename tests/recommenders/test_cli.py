@@ -75,12 +75,15 @@ def test_table_output(store_path, capsys):
 def test_the_footer_says_what_the_predicted_score_is(store_path, capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("METAKNOW_CACHE", str(tmp_path))
     base = ("sklearn:wine", "--repository", str(store_path), "--groups", "general", "--k", "2")
-    code, out, err = run(capsys, *base)
+    code, out, err = run(capsys, *base, "--strategy", "nearest_portfolio")
     assert code == 0, err
-    assert "predicted = normalised score" in " ".join(out.split())
+    assert "score = normalised score" in " ".join(out.split())
+    code, out, err = run(capsys, *base, "--strategy", "expected_gain")
+    assert code == 0, err
+    assert "gain = predicted gain over the library default in roc_auc" in " ".join(out.split())
     code, out, err = run(capsys, *base, "--strategy", "optimised_portfolio")
     assert code == 0, err
-    assert "predicted = the meta-surrogate's predicted within-task rank" in " ".join(out.split())
+    assert "score = the meta-surrogate's predicted within-task rank" in " ".join(out.split())
     code, out, err = run(capsys, *base, "--strategy", "optimised_portfolio", "--format", "json")
     assert json.loads(out)["score_meaning"].startswith("the meta-surrogate's predicted within-task rank")
 
