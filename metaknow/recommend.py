@@ -152,7 +152,9 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
     global_ok = _GLOBAL | {SPARSE_STRATEGY, "expected_gain"}
     if not distance.features_:
         notes.append("the repository holds no usable meta-features: similarity cannot be measured")
-        if fallback and used not in global_ok:
+        if used == "expected_gain":
+            notes.append("gains are averaged over every prior task instead of the nearest")
+        elif fallback and used not in global_ok:
             used, fitted = "portfolio", fitted_recommender(get_recommender("portfolio"), view)
             notes.append(f"recommending the global portfolio instead of {name}")
     if far:

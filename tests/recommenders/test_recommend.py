@@ -203,6 +203,14 @@ def test_repository_without_metafeatures_recommends_the_portfolio(synth_view):
 
     bare = RepositoryView(synth_view.performance, pd.DataFrame(index=synth_view.performance.index),
                           synth_view.configurations, synth_view.metric, synth_view.tasks, synth_view.defaults)
-    r = recommend_from_view(bare, synth_view.metafeatures.iloc[0], k=3)
+    r = recommend_from_view(bare, synth_view.metafeatures.iloc[0], k=3, strategy="nearest_portfolio")
     assert r.strategy == "portfolio" and r.nearest_tasks == [] and not r.far_from_prior
     assert any("no usable meta-features" in n for n in r.notes)
+    # the default strategy averages the gains of every prior task instead
+    r = recommend_from_view(bare, synth_view.metafeatures.iloc[0], k=3)
+    assert r.strategy == "expected_gain" and r.nearest_tasks == []
+    assert any("averaged over every prior task" in n for n in r.notes)
+    from metaknow.recommenders import get_recommender
+
+    top = get_recommender("expected_gain").fit(bare).recommend(synth_view.metafeatures.iloc[0], 1)[0]
+    assert top.is_default or f"of {bare.n_tasks} nearest" in top.rationale
