@@ -15,7 +15,8 @@ configurations all score alike casts a vote near 0 instead of a full one. For a 
    library default is a candidate with gain 0, so it comes first when nothing is
    predicted to beat it;
 4. an **interval** for the gain actually measured on the new task: the predicted gain plus
-   quantiles of held-out residuals, in units of the neighbours' spread. The quantiles are
+   quantiles of held-out residuals, in units of the neighbours' spread of *unclipped*
+   gains (what is measured). The quantiles are
    calibrated at fit time by leaving each prior task out in turn and scoring the top
    ``calibration_top`` picks made for it (so the winner's optimism is in the interval).
 
@@ -164,8 +165,11 @@ class ExpectedGain(Recommender):
         se = spread / np.sqrt(w.sum() ** 2 / (w ** 2).sum())
         pred = mean - float(self.kappa) * se
         raw = self.raw_gains_[[self.row_[nb.task_id] for nb in neigh]]
-        # ties at the clipped cap are broken by the unclipped mean gain (a failure: -clip)
-        tie = w @ np.where(np.isnan(raw), -float(self.clip), raw) / w.sum()
+        raw = np.where(np.isnan(raw), -float(self.clip), raw)
+        # ties at the clipped cap are broken by the unclipped mean gain (a failure: -clip);
+        # intervals scale with the spread of the unclipped gains, which is what is measured
+        tie = w @ raw / w.sum()
+        spread = np.maximum(np.sqrt(w @ (raw - tie) ** 2 / w.sum()), floor)
         if self.reference_col_ is not None:
             j = self.reference_col_
             pred[j], se[j], spread[j], tie[j] = 0.0, 0.0, 0.0, 0.0
