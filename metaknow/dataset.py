@@ -55,6 +55,11 @@ class Dataset:
         Rows whose target is missing, set aside (same columns and types as ``X``). Models
         never see them; meta-features that OpenML computes over all rows (counts,
         missing values) include them, so values match OpenML's.
+    label_values : numpy.ndarray, optional
+        Classification only: the user's own value of each class label, aligned with
+        ``y.cat.categories`` and in the input's dtype (bool, int, float, str...), when
+        every label stands for exactly one value of one type; ``None`` otherwise (then
+        the text labels are the classes). See :meth:`target_values`.
     """
 
     X: pd.DataFrame
@@ -64,6 +69,22 @@ class Dataset:
     target: str = "target"
     notes: list[str] = field(default_factory=list)
     X_unlabelled: pd.DataFrame | None = None
+    label_values: np.ndarray | None = None
+
+    def target_values(self) -> np.ndarray:
+        """The target in the user's own values and dtype, for fitting a model to hand back.
+
+        Classification: each row's class as the input held it (``True``, ``1``, ``'yes'``),
+        so a fitted model predicts values comparable with the user's ``y``; the text
+        labels when the input's values cannot be recovered one to one. Regression: the
+        float target.
+        """
+        if self.task != "classification":
+            return self.y.to_numpy()
+        codes = np.asarray(self.y.cat.codes)
+        if self.label_values is not None and len(self.label_values) == len(self.y.cat.categories):
+            return self.label_values[codes]
+        return np.asarray(self.y.astype(object))
 
     @property
     def X_all(self) -> pd.DataFrame:
@@ -134,7 +155,8 @@ class Dataset:
         return Dataset(self.X.iloc[idx].reset_index(drop=True),
                        self.y.iloc[idx].reset_index(drop=True),
                        self.task, self.name, self.target,
-                       list(self.notes) + [f"subsampled to {len(idx)} of {self.n_rows} rows"])
+                       list(self.notes) + [f"subsampled to {len(idx)} of {self.n_rows} rows"],
+                       label_values=self.label_values)
 
 
 def _stratified_indices(y: pd.Series, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -189,7 +211,10 @@ def load_dataset(
     if isinstance(data, Dataset):
         if task is None or task == data.task:
             return data
-        return _finish(data.X, data.y, task, name or data.name, data.target)
+        y = data.y
+        if data.task == "classification" and data.label_values is not None:
+            y = pd.Series(data.target_values(), name=data.y.name)
+        return _finish(data.X, y, task, name or data.name, data.target)
     if isinstance(data, str) and data.startswith("sklearn:"):
         return _from_sklearn(data[len("sklearn:"):], target, task, name)
     if isinstance(data, (str, Path)):
@@ -349,11 +374,14 @@ def _finish(X: pd.DataFrame, y: pd.Series, task: TaskType | None, name: str,
     if len(X) < 2:
         raise DataError(f"{name}: the data has {len(X)} row(s) with a known target; "
                         "at least 2 are needed")
+    label_values = None
     if task == "classification":
+        original = y
         y = class_labels(y)
         if len(y.cat.categories) < 2:
             raise DataError(f"{name}: target {target!r} has a single class "
                             f"({y.cat.categories[0]!r}); classification needs at least 2")
+        label_values = _label_values(original, y)
     else:
         yn = pd.to_numeric(y, errors="coerce")
         if yn.isna().any():
@@ -362,7 +390,40 @@ def _finish(X: pd.DataFrame, y: pd.Series, task: TaskType | None, name: str,
         if np.isinf(y.to_numpy()).any():
             raise DataError(f"{name}: target {target!r} holds infinite values")
     y.name = target
-    return Dataset(X, y, task, name, target, notes, X_unlabelled)
+    return Dataset(X, y, task, name, target, notes, X_unlabelled, label_values)
+
+
+#: Kinds of target values a fitted model can hand back as the user gave them.
+_LABEL_KINDS = {"boolean": bool, "integer": None, "floating": None, "string": None}
+
+
+def _label_values(original: pd.Series, labels: pd.Series) -> np.ndarray | None:
+    """The input's value behind each class label (aligned with the categories, in the
+    input's dtype), or None when a label stands for several values or types mix."""
+    values = original.cat.categories.to_series() if is_categorical(original) else original
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind not in _LABEL_KINDS:
+        return None
+    if is_categorical(original):
+        if len(original.cat.categories) != len(labels.cat.categories):
+            original = original.cat.remove_unused_categories()
+        array = np.asarray(original.cat.categories)
+        same = [str(v) for v in array] == [str(c) for c in labels.cat.categories]
+        return array if same else None
+    pairs = pd.DataFrame({"code": np.asarray(labels.cat.codes), "value": original.to_numpy()})
+    pairs = pairs.drop_duplicates()
+    if len(pairs) != len(labels.cat.categories) or pairs["code"].duplicated().any():
+        return None
+    pairs = pairs.sort_values("code")
+    array = pairs["value"].to_numpy()
+    if _LABEL_KINDS[kind] is bool:
+        return array.astype(bool)
+    if array.dtype == object:  # e.g. pandas' nullable Int64: back to a plain numpy dtype
+        try:
+            array = np.asarray(pd.Series(array).infer_objects().to_numpy())
+        except (TypeError, ValueError):
+            return None
+    return array
 
 
 def _constant(col: pd.Series) -> bool:

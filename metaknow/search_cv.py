@@ -145,7 +145,7 @@ class MetaSearchCV(MetaEstimatorMixin, BaseEstimator):
                                   dataset.numeric_columns, dataset.categorical_columns, seed)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model.fit(dataset.X, np.asarray(y).ravel())
+                model.fit(dataset.X, dataset.target_values())
             self.best_estimator_ = model
 
     def _fit_estimator(self, X: Any, y: Any, seed: int) -> None:
