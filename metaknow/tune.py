@@ -66,6 +66,8 @@ class TuneResult:
         What happened on the way (e.g. no recommender available, cold start used).
     run_history : RunHistory
         The trials themselves (per-fold costs and scores).
+    dataset : str
+        The dataset's name.
     """
 
     best_config: Configuration
@@ -79,6 +81,7 @@ class TuneResult:
     notes: list[str] = field(default_factory=list)
     overhead: float = 0.0
     run_history: RunHistory | None = None
+    dataset: str = ""
 
 
 class FoldObjective:
@@ -143,9 +146,10 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
         Total number of trials (resumed trials count).
     warm_start : int
         Number of recommended configurations to start from (0 = cold start, Sobol);
-        at most half the budget is used for them (:data:`WARM_START_SHARE`, with a note).
-        The library default configuration is always among the first trials (origin
-        ``"default"``).
+        with the default trial they take at most half the budget (:data:`WARM_START_SHARE`;
+        fewer are used, with a note).
+        The library default configuration is always the first trial (origin
+        ``"default"``): the baseline.
     warm_start_configs : list of dict, optional
         Explicit starting configurations (skips the recommender).
     metric : str, optional
@@ -263,8 +267,8 @@ def _tune(data: Any, target: str | None, space: str, budget: int | None, warm_st
             write_json_atomic(Path(out) / RUN_FILE, {**settings, "warm_start_configs": starts,
                                                       "prior_tasks": prior_tasks, "notes": notes,
                                                       **extra})
-    design = (DefaultFirstOrLast(WarmStartDesign(starts, n_min=min(3, len(starts))))
-              if starts else DefaultFirstOrLast(SobolDesign(default_size(the_space, budget))))
+    design = DefaultFirst(WarmStartDesign(starts, n_min=min(3, len(starts))) if starts
+                          else SobolDesign(default_size(the_space, budget)))
     priors = _priors(use_priors, prior_tasks[:5], the_space, repository, notes)
     sources = _transfer(transfer, prior_tasks, the_space, repository, notes)
     history = RunHistory(out)
@@ -296,7 +300,8 @@ def _tune(data: Any, target: str | None, space: str, budget: int | None, warm_st
     model = _refit(the_space, inc.config, dataset, seed) if refit else None
     return TuneResult(inc.config, best_score, metric, the_space.key,
                       history_frame(history, sign, metric), model, result.interrupted,
-                      None if out is None else str(out), notes, result.overhead, history)
+                      None if out is None else str(out), notes, result.overhead, history,
+                      dataset.name)
 
 
 def best_config_document(space: SearchSpace, metric: str, score: float, trial: int,
@@ -311,27 +316,30 @@ def best_config_document(space: SearchSpace, metric: str, score: float, trial: i
     return doc
 
 
-#: The warm start takes at most this share of the budget, so the optimiser gets the rest.
+#: The library default and the warm start take at most this share of the budget, so
+#: that Bayesian optimisation gets the rest.
 WARM_START_SHARE = 0.5
 
 
 def _capped_warm_start(k: int, budget: int | None, notes: list[str]) -> int:
-    """``k``, or at most half the budget (at least 1) with a note saying so."""
+    """``k``, or fewer (at least 1, with a note) so that the default trial and the warm
+    start take at most :data:`WARM_START_SHARE` of the budget."""
     if budget is None or k == 0:
         return k
-    cap = max(1, int(budget * WARM_START_SHARE))
+    cap = max(1, int(budget * WARM_START_SHARE) - 1)
     if k > cap:
-        notes.append(f"warm start capped at {cap} of {k} configurations: half the budget of "
-                     f"{budget} trials, so that Bayesian optimisation gets the other half")
+        notes.append(f"warm start capped at {cap} of {k} configurations: with the library "
+                     f"default they take half the budget of {budget} trials, so that Bayesian "
+                     "optimisation gets the other half")
         return cap
     return k
 
 
-class DefaultFirstOrLast(InitialDesign):
-    """An initial design with the library default configuration in it (origin
-    ``"default"``): kept first where the design already starts with it (Sobol), added
-    after the warm-start configurations otherwise. Its score is the baseline the anytime
-    plot draws."""
+class DefaultFirst(InitialDesign):
+    """An initial design whose first configuration is the library default (origin
+    ``"default"``; moved to the front when the design already holds it). The first trial
+    runs every fold (there is no incumbent to race against yet), so its score is a full
+    cross-validated baseline, the one the anytime plot draws."""
 
     def __init__(self, design: InitialDesign) -> None:
         self.design = design
@@ -339,16 +347,10 @@ class DefaultFirstOrLast(InitialDesign):
     def configs(self, space: SearchSpace, seed: int) -> list[tuple[Configuration, str]]:
         from metaknow.space import config_hash
 
-        out = self.design.configs(space, seed)
         default = space.default()
         key = config_hash(default)
-        hashes = [config_hash(c) for c, _ in out]
-        if key in hashes:
-            i = hashes.index(key)
-            out[i] = (out[i][0], "default")
-            return out
-        n_warm = sum(origin == "warm_start" for _, origin in out)
-        return out[:n_warm] + [(default, "default")] + out[n_warm:]
+        rest = [(c, o) for c, o in self.design.configs(space, seed) if config_hash(c) != key]
+        return [(default, "default")] + rest
 
 
 #: What to do when every trial failed the same way, by status (crashes carry their own).

@@ -83,7 +83,7 @@ def _subsample_note(series) -> str:
 
 
 def render_table(series, dataset_name: str) -> None:
-    from rich.console import Console
+    from metaknow.commands._console import make_console
     from rich.table import Table
 
     from metafeatures import all_groups
@@ -99,7 +99,7 @@ def render_table(series, dataset_name: str) -> None:
         table.add_row(owner.get(name, ""), str(name),
                       "NaN" if math.isnan(value) else f"{value:.6g}",
                       "yes" if name in openml else "")
-    console = Console(file=sys.stdout, width=100)
+    console = make_console(sys.stdout)
     console.print(table)
     timings = ", ".join(f"{k} {v:.3f}s" for k, v in series.attrs["timings"].items())
     console.print(f"timings: {timings}; {_subsample_note(series)}")

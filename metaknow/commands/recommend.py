@@ -56,12 +56,12 @@ def run(args: argparse.Namespace) -> int:
 
 def print_tables(result) -> None:  # noqa: ANN001 - a Recommendation
     """Render a recommendation as rich tables on stdout."""
-    from rich.console import Console
+    from metaknow.commands._console import make_console
     from rich.table import Table
 
     from metaknow.recommenders.base import Recommender
 
-    console = Console(file=sys.stdout, width=max(100, Console().width))
+    console = make_console(sys.stdout)
     repo = result.repository
     ds = result.dataset
     console.print(f"[bold]{ds.get('name', 'dataset')}[/bold] ({result.task_type}"

@@ -188,10 +188,10 @@ def _info(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(info, indent=2))
         return 0
-    from rich.console import Console
+    from metaknow.commands._console import make_console
     from rich.table import Table
 
-    console = Console(width=max(Console().width, 120))
+    console = make_console(sys.stdout)
     console.print(f"[bold]{info['path']}[/bold] (schema {info['schema_version']})")
     console.print(f"tasks: {info['tasks']} ({', '.join(f'{k}: {v}' for k, v in info['tasks_by_source'].items())}); "
                   f"configurations: {info['configurations']}; evaluations: {info['evaluations']}; "
