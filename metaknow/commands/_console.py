@@ -15,7 +15,7 @@ import os
 import sys
 from typing import IO, Any
 
-__all__ = ["make_console", "PIPE_WIDTH"]
+__all__ = ["make_console", "print_data_notes", "PIPE_WIDTH"]
 
 #: Width given to output that is not a terminal: wide enough that nothing wraps.
 PIPE_WIDTH = 10_000
@@ -36,3 +36,10 @@ def _is_tty(file: IO[str]) -> bool:
         return file.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def print_data_notes(dataset: Any) -> None:
+    """What loading did (``Dataset.notes``), one ``note: data: ...`` line each, on stderr
+    (stdout stays a clean table or JSON document)."""
+    for note in dataset.notes:
+        print(f"note: data: {note}", file=sys.stderr)

@@ -107,9 +107,11 @@ def render_table(series, dataset_name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from metafeatures import extract_dataset
+    from metaknow.commands._console import print_data_notes
     from metaknow.dataset import load_dataset
 
     dataset = load_dataset(args.data, target=args.target, task=args.task)
+    print_data_notes(dataset)
     series = extract_dataset(dataset, groups=args.groups, seed=args.seed, max_rows=args.max_rows,
                              openml_engine=args.openml_engine)
     if series.empty:
