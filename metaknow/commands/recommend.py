@@ -82,16 +82,30 @@ def print_tables(result) -> None:  # noqa: ANN001 - a Recommendation
         near.add_row(str(i), nb.name, nb.task_id, f"{nb.distance:.3f}", f"{nb.similarity:.2f}")
     if result.nearest_tasks:
         console.print(near)
+    # A terminal narrower than WIDE_TABLE lists each configuration's parameters under
+    # the table, wrapped between key=value tokens, never inside one.
+    wide = console.width >= WIDE_TABLE
     conf = Table(title=f"Recommended configurations ({result.space})")
-    for col in ("#", "space", "predicted", "±", "why", "parameters"):
+    for col in ("#", "space", "predicted", "±", "why") + (("parameters",) if wide else ()):
         conf.add_column(col, justify="right" if col in ("#", "predicted", "±") else "left",
-                        overflow="fold")
+                        no_wrap=col != "why" and col != "parameters")
+    listed = []
     for i, c in enumerate(result.configurations, start=1):
         params = ", ".join(f"{k}={_fmt(v)}" for k, v in c.params.items())
-        conf.add_row(str(i), c.space_key.split("/")[0], f"{c.score:.3f}", f"{c.uncertainty:.3f}",
-                     c.rationale, params)
+        cells = [str(i), c.space_key.split("/")[0], f"{c.score:.3f}", f"{c.uncertainty:.3f}",
+                 c.rationale]
+        conf.add_row(*cells, *((params,) if wide else ()))
+        listed.append(f"{i}. {c.space_key.split('/')[0]}: {params}")
     console.print(conf)
+    if not wide:
+        console.print("parameters:")
+        for line in listed:
+            console.print(line, highlight=False)
     console.print(f"predicted = {result.score_meaning or Recommender.score_meaning}")
+
+
+#: Terminal width from which the parameters are a column of the table.
+WIDE_TABLE = 120
 
 
 def _fmt(v: object) -> str:
