@@ -294,3 +294,37 @@ def test_anytime_plot_draws_the_default_baseline_and_explains_racing() -> None:
         assert len(baseline) == 1 and list(baseline[0].get_ydata()) == [0.9, 0.9]
     finally:
         plt.close(fig)
+
+
+# ------------------------------------------------------------- 6. table widths
+def _recommended_tokens(capsys: pytest.CaptureFixture[str]) -> list[list[str]]:
+    assert cli.main(["recommend", "sklearn:breast_cancer", "--k", "3", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    from metaknow.commands.recommend import _fmt
+
+    return [[f"{k}={_fmt(v)}" for k, v in c["params"].items()] for c in doc["configurations"]]
+
+
+def test_piped_tables_never_fold_a_token(capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    tokens = _recommended_tokens(capsys)
+    assert cli.main(["recommend", "sklearn:breast_cancer", "--k", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for config in tokens:  # each configuration's parameters on one line, whole
+        assert any(all(t in line for t in config) for line in lines), config
+
+
+def test_tables_fit_an_80_column_terminal(capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    tokens = _recommended_tokens(capsys)
+    for argv in (["recommend", "sklearn:breast_cancer", "--k", "3"], ["repository", "info"],
+                 ["metafeatures", "sklearn:iris", "--groups", "general,statistical"]):
+        assert cli.main(argv) == 0
+        text = capsys.readouterr().out
+        assert max(len(line) for line in text.splitlines()) <= 80, argv
+        assert "…" not in text, argv  # nothing cut off
+        if argv[0] == "recommend":
+            words = set(text.replace(",", " ").split())
+            assert all(t in words for config in tokens for t in config)  # none split

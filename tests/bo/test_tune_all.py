@@ -53,7 +53,7 @@ def test_joint_configurations_round_trip_and_encode_inactive_as_nan() -> None:
 
 def test_tune_all_end_to_end_with_resume(tmp_path: Path) -> None:
     out = tmp_path / "all"
-    result = tune("sklearn:iris", space="all", budget=4, warm_start=1, cv=2, out=out, seed=0)
+    result = tune("sklearn:iris", space="all", budget=4, warm_start=0, cv=2, out=out, seed=0)
     assert result.space == "all/classification"
     origins = list(result.history["origin"])
     assert origins[0] == "default" and result.history["param_algorithm"].iloc[0] == "lightgbm"
@@ -69,7 +69,7 @@ def test_tune_all_end_to_end_with_resume(tmp_path: Path) -> None:
     ds = load_dataset("sklearn:iris")
     assert (result.model.predict(ds.X) == ds.target_values()).mean() > 0.8
     first = (out / "history.jsonl").read_text().splitlines()
-    again = tune("sklearn:iris", space="all", budget=5, warm_start=1, cv=2, out=out, seed=0,
+    again = tune("sklearn:iris", space="all", budget=5, warm_start=0, cv=2, out=out, seed=0,
                  refit=False)
     lines = (out / "history.jsonl").read_text().splitlines()
     assert lines[:4] == first and len(lines) == 5 and len(again.history) == 5
