@@ -201,6 +201,7 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
         One-line messages naming the problem (bad budget, unusable folder...).
     """
     _check_arguments(budget, warm_start, wall_time, learned_space, use_priors, transfer, space)
+    _check_repository(repository)
     if out is None:
         return _tune(**locals())
     with hold_run_dir(out):
@@ -223,6 +224,19 @@ def _check_arguments(budget: Any, warm_start: Any, wall_time: Any, learned_space
     if space == JOINT and (learned_space or use_priors or transfer):
         raise TuneError(f"space {JOINT!r} (algorithm + configuration) cannot be combined with "
                         "priors, transfer or a learned space (they model one algorithm's space)")
+
+
+def _check_repository(repository: Any) -> None:
+    """A repository given as a file must open (as :func:`metaknow.recommend` requires),
+    even when this run would not read it: a corrupt or missing file is an error, never a
+    silent cold start. Named repositories (``"bundled"``) are opened when used."""
+    if not isinstance(repository, (str, os.PathLike)):
+        return
+    from repository.named import NAMED, open_repository
+
+    if str(repository) in NAMED:
+        return
+    open_repository(repository).close()
 
 
 def _tune(data: Any, target: str | None, space: str, budget: int | None, warm_start: int,

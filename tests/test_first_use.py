@@ -195,9 +195,10 @@ def test_tune_refuses_a_corrupt_repository_like_recommend(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"not a database at all" * 50)
-    for command in (["recommend", "sklearn:iris"], ["tune", "sklearn:iris", "--budget", "2",
-                                                    "--no-progress", "--out",
-                                                    str(tmp_path / "run")]):
+    tune_argv = ["tune", "sklearn:iris", "--budget", "2", "--no-progress", "--out",
+                 str(tmp_path / "run")]
+    # refused even when the run would not read it (no warm start)
+    for command in (["recommend", "sklearn:iris"], tune_argv, [*tune_argv, "--warm-start", "0"]):
         assert cli.main([*command, "--repository", str(bad)]) == 2
         _one_line_error(capsys.readouterr().err, "not a metaknow repository")
     assert not (tmp_path / "run" / "history.jsonl").exists()

@@ -12,17 +12,18 @@ from typing import Any
 HELP = ("Tune a search space on a dataset: metaknow's recommendations first, then SMAC-style "
         "random-forest Bayesian optimisation; writes the history, the best configuration and "
         "an anytime plot; rerun with the same --out to resume.")
-EXAMPLE = """Trials: the library default (the baseline), the warm start (with the default at
-most half the budget), then Bayesian optimisation. Challengers are raced: evaluated fold by fold and
-stopped early ("raced") once they cannot beat the best configuration so far on the same
-folds; only configurations that ran every fold can become the best. One run at a time
-holds an --out folder; the same command again resumes it.
+EXAMPLE = """Trials: the library default first (the baseline), then the warm start (the two
+take at most half the budget), then Bayesian optimisation. Challengers are
+raced: evaluated fold by fold and stopped early ("raced") once they cannot beat
+the best configuration so far on the same folds; only configurations that ran
+every fold can become the best. One run at a time holds an --out folder; the
+same command again resumes it.
 
 Examples:
   metaknow tune train.csv --target label --space lightgbm --budget 50
-  metaknow tune train.csv --target label --space all --budget 60   # algorithm + configuration
-  metaknow tune sklearn:breast_cancer --budget 30 --warm-start 10 --n-jobs 2 --out runs/bc
-  metaknow tune data.arff --budget 100 --warm-start 0 --metric log_loss --time-limit 60"""
+  metaknow tune train.csv --target label --space all --budget 60  # + algorithm
+  metaknow tune sklearn:breast_cancer --budget 30 --n-jobs 2 --out runs/bc
+  metaknow tune data.arff --budget 100 --warm-start 0 --metric log_loss"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "'metaknow importance')")
     parser.add_argument("--out", default=None,
                         help="output folder (default: metaknow-tune-<data>-<space>); resumes if it "
-                             "holds this run")
+                             "holds this run; refused while another run holds it")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--format", choices=("table", "json"), default="table")
