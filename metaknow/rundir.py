@@ -7,7 +7,8 @@ the data is even read. :func:`hold_run_dir` takes an exclusive OS lock
 folder is refused at once with a message naming the folder, instead of interleaving its
 trials with the first run's. The OS drops the lock when the process ends, however it
 ends (crash, kill -9), so a later run (a resume) always gets it. Holding is reentrant
-within one process (the CLI and the :func:`metaknow.tune` it calls hold the same folder).
+within one thread (the CLI and the :func:`metaknow.tune` it calls hold the same folder);
+another thread of the same process is refused like another process.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ __all__ = ["prepare_run_dir", "hold_run_dir", "LOCK_FILE"]
 
 LOCK_FILE = ".lock"
 
-_held: dict[str, list[Any]] = {}  # resolved folder -> [fd, depth], this process's locks
+_held: dict[str, list[Any]] = {}  # resolved folder -> [fd, depth, thread], this process's
 _guard = threading.Lock()
 
 
@@ -76,10 +77,14 @@ def hold_run_dir(out: str | os.PathLike[str]) -> Iterator[Path]:
     path = prepare_run_dir(out)
     key = str(path.resolve())
     with _guard:
-        if key in _held:
+        if key in _held and _held[key][2] == threading.get_ident():
             _held[key][1] += 1
+        elif key in _held:  # another thread of this process runs into it
+            raise TuneError(f"output folder {path} is in use: another metaknow run holds it "
+                            f"(pid {os.getpid()}, another thread); wait for it to finish or "
+                            "choose another --out")
         else:
-            _held[key] = [_lock(path), 1]
+            _held[key] = [_lock(path), 1, threading.get_ident()]
     failed = True
     try:
         yield path

@@ -329,3 +329,22 @@ def test_tables_fit_an_80_column_terminal(capsys: pytest.CaptureFixture[str],
         if argv[0] == "recommend":
             words = set(text.replace(",", " ").split())
             assert all(t in words for config in tokens for t in config)  # none split
+
+
+def test_another_thread_cannot_enter_a_held_folder(tmp_path: Path) -> None:
+    import threading
+
+    errors: list[Exception] = []
+
+    def second() -> None:
+        try:
+            with hold_run_dir(tmp_path / "r"):
+                pass
+        except TuneError as exc:
+            errors.append(exc)
+
+    with hold_run_dir(tmp_path / "r"):
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join()
+    assert len(errors) == 1 and "another thread" in str(errors[0])

@@ -32,10 +32,14 @@ def _export(tmp_path: Path, n_tasks: int = 3) -> Path:
     return out
 
 
-def test_materialise_reports_each_evaluation_file(tmp_path: Path, capsys) -> None:
+def test_materialise_reports_each_evaluation_file(tmp_path: Path) -> None:
     folder = _export(tmp_path)
     calls: list[tuple[int, int]] = []
-    with export.materialise(folder, tmp_path / "c.sqlite", progress=lambda d, n: calls.append((d, n))) as s:
+
+    def record(done: int, total: int) -> None:
+        calls.append((done, total))
+
+    with export.materialise(folder, tmp_path / "c.sqlite", progress=record) as s:
         assert s.info()["evaluations"] == 3
     assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
     assert [p.name for p in tmp_path.glob(".c.sqlite*")] == []  # no temporary left
