@@ -210,12 +210,15 @@ def plot_anytime(history: Any, metric: str, path: Path, dataset: str = "",
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from metaknow.evaluation import higher_is_better
+
+    higher = higher_is_better(metric)
     fig, ax = plt.subplots(figsize=(7.2, 4.4), dpi=110)
     try:
         if len(history):
-            _draw_trials(ax, history)
+            _draw_trials(ax, history, higher)
         ax.set_xlabel("trial")
-        ax.set_ylabel(f"{metric} (cross-validated)")
+        ax.set_ylabel(f"{metric}, cross-validated ({'higher' if higher else 'lower'} is better)")
         title = " · ".join(x for x in (dataset, space, metric) if x)
         ax.set_title(f"metaknow tune: {title}" if title else "metaknow tune", fontsize=10)
         ax.legend(loc="best", fontsize=7.5, framealpha=0.85)
@@ -226,7 +229,7 @@ def plot_anytime(history: Any, metric: str, path: Path, dataset: str = "",
         plt.close(fig)
 
 
-def _draw_trials(ax: Any, history: Any) -> None:
+def _draw_trials(ax: Any, history: Any, higher: bool = True) -> None:
     import numpy as np
 
     x = history["trial"].to_numpy() + 1
@@ -253,8 +256,26 @@ def _draw_trials(ax: Any, history: Any) -> None:
         partial = "" if full[default][0] else ", partial CV"
         ax.axhline(score[default][0], color="tab:red", linestyle="--", linewidth=1,
                    label=f"library default ({score[default][0]:.4g}{partial})")
-    finite = score[np.isfinite(score)]
-    if len(finite):
-        lo, hi = float(finite.min()), float(finite.max())
-        pad = 0.05 * (hi - lo or 1.0)
-        ax.set_ylim(lo - pad, hi + pad)
+    _zoom(ax, score, full, higher)
+
+
+def _zoom(ax: Any, score: Any, full: Any, higher: bool = True) -> None:
+    """Y range: every trial that ran all folds, and the better three quarters of all;
+    raced-out stragglers far from the best are left off the axis, with a count."""
+    import numpy as np
+
+    finite = np.isfinite(score)
+    if not finite.any():
+        return
+    sign = 1.0 if higher else -1.0  # work as if higher were better
+    values = sign * score[finite]
+    keep = sign * score[finite & full] if (finite & full).any() else values
+    worst = min(float(keep.min()), float(np.quantile(values, 0.25)))
+    best = float(values.max())
+    pad = 0.05 * (best - worst or 1.0)
+    hidden = int((values < worst - pad).sum())
+    ax.set_ylim(*sorted((sign * (worst - pad), sign * (best + pad))))
+    if hidden:
+        where = "below" if higher else "above"
+        ax.text(0.01, 0.01, f"{hidden} raced trial(s) {where} the axis",
+                fontsize=7, transform=ax.transAxes, color="tab:purple")
