@@ -31,8 +31,8 @@ from metaknow.dataset import Dataset, load_dataset
 from metaknow.evaluation import (METRICS, PRIMARY_METRIC, Protocol, error_cause, evaluate_fold,
                                  higher_is_better, make_splits, split_repeats)
 from metaknow.exceptions import MetaknowError, RepositoryError, TuneError
-from metaknow.space import Configuration, SearchSpace
 from metaknow.rundir import hold_run_dir
+from metaknow.space import Configuration, SearchSpace
 from metaknow.spaces import get_algorithm, get_space, make_pipeline
 from metaknow.spaces.joint import JOINT, joint_space
 from metaknow.spaces.joint import split as joint_split
@@ -202,6 +202,7 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     """
     _check_arguments(budget, warm_start, wall_time, learned_space, use_priors, transfer, space)
     _check_repository(repository)
+    # locals() here are exactly tune's arguments, which _tune takes by the same names
     if out is None:
         return _tune(**locals())
     with hold_run_dir(out):
