@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import textwrap
 import warnings
 from typing import Sequence
 
@@ -46,7 +47,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             if exc.name != module_name:
                 raise
             continue  # command not built yet
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP,
+        description = textwrap.fill(module.HELP, 79, break_on_hyphens=False)  # 80 columns
+        p = sub.add_parser(name, help=module.HELP, description=description,
                            epilog=getattr(module, "EXAMPLE", None),
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if chosen is None or chosen == name:

@@ -13,3 +13,8 @@ metaknow recommend sklearn:breast_cancer --space all --k 5 --format json > recom
 #    Writes the history, the best configuration and an anytime plot to tune-out/;
 #    rerunning the same command resumes the run.
 metaknow tune sklearn:breast_cancer --space lightgbm --budget 20 --warm-start 5 --out tune-out
+
+# 4. Tune the algorithm and its configuration together across every registered space
+#    (warm-started from step 2's cross-space recommendations); best_config.json names
+#    the chosen algorithm and its parameters.
+metaknow tune sklearn:breast_cancer --space all --budget 30 --out tune-all

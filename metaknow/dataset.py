@@ -22,6 +22,7 @@ import pandas as pd
 from metaknow.exceptions import DataError
 from metaknow.io.columns import (FLOAT32_MAX, class_labels, feature_column, is_categorical,
                                  largest_magnitude)
+from metaknow.io.sniff import csv_dialect
 
 __all__ = ["Dataset", "load_dataset", "TaskType", "DataLike"]
 
@@ -32,6 +33,13 @@ _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet",
              ".pq": "parquet", ".arff": "arff"}
 #: A numeric target with at most this many distinct integer values is a class label.
 MAX_INTEGER_CLASSES = 10
+#: More classes than this earn a note: every fold must hold them, and the meta-knowledge
+#: (OpenML tasks mostly have 2-30 classes) says little about them.
+MANY_CLASSES = 100
+#: A numeric target with fractional values is refused as a classification target when
+#: more than this share of its (more than MAX_INTEGER_CLASSES) values are distinct:
+#: it is continuous, and every class would hold one or two rows.
+CONTINUOUS_SHARE = 0.5
 
 
 @dataclass
@@ -55,6 +63,11 @@ class Dataset:
         Rows whose target is missing, set aside (same columns and types as ``X``). Models
         never see them; meta-features that OpenML computes over all rows (counts,
         missing values) include them, so values match OpenML's.
+    label_values : numpy.ndarray, optional
+        Classification only: the user's own value of each class label, aligned with
+        ``y.cat.categories`` and in the input's dtype (bool, int, float, str...), when
+        every label stands for exactly one value of one type; ``None`` otherwise (then
+        the text labels are the classes). See :meth:`target_values`.
     """
 
     X: pd.DataFrame
@@ -64,6 +77,22 @@ class Dataset:
     target: str = "target"
     notes: list[str] = field(default_factory=list)
     X_unlabelled: pd.DataFrame | None = None
+    label_values: np.ndarray | None = None
+
+    def target_values(self) -> np.ndarray:
+        """The target in the user's own values and dtype, for fitting a model to hand back.
+
+        Classification: each row's class as the input held it (``True``, ``1``, ``'yes'``),
+        so a fitted model predicts values comparable with the user's ``y``; the text
+        labels when the input's values cannot be recovered one to one. Regression: the
+        float target.
+        """
+        if self.task != "classification":
+            return self.y.to_numpy()
+        codes = np.asarray(self.y.cat.codes)
+        if self.label_values is not None and len(self.label_values) == len(self.y.cat.categories):
+            return self.label_values[codes]
+        return np.asarray(self.y.astype(object))
 
     @property
     def X_all(self) -> pd.DataFrame:
@@ -134,7 +163,8 @@ class Dataset:
         return Dataset(self.X.iloc[idx].reset_index(drop=True),
                        self.y.iloc[idx].reset_index(drop=True),
                        self.task, self.name, self.target,
-                       list(self.notes) + [f"subsampled to {len(idx)} of {self.n_rows} rows"])
+                       list(self.notes) + [f"subsampled to {len(idx)} of {self.n_rows} rows"],
+                       label_values=self.label_values)
 
 
 def _stratified_indices(y: pd.Series, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -189,7 +219,10 @@ def load_dataset(
     if isinstance(data, Dataset):
         if task is None or task == data.task:
             return data
-        return _finish(data.X, data.y, task, name or data.name, data.target)
+        y = data.y
+        if data.task == "classification" and data.label_values is not None:
+            y = pd.Series(data.target_values(), name=data.y.name)
+        return _finish(data.X, y, task, name or data.name, data.target)
     if isinstance(data, str) and data.startswith("sklearn:"):
         return _from_sklearn(data[len("sklearn:"):], target, task, name)
     if isinstance(data, (str, Path)):
@@ -265,15 +298,38 @@ def _read_file(path: Path) -> tuple[pd.DataFrame, str | None, str]:
         except Exception as exc:  # pyarrow raises many types for a bad file
             raise DataError(f"{path}: not a readable Parquet file ({type(exc).__name__})") from None
         return frame, None, stem
+    sep, decimal = ("\t", ".") if kind == "tsv" else csv_dialect(path)
     try:
-        frame = pd.read_csv(path, sep="\t" if kind == "tsv" else ",", na_values=["?"],
+        frame = pd.read_csv(path, sep=sep, decimal=decimal, na_values=["?"],
                             skipinitialspace=True, compression="infer")
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{path}: cannot parse {kind.upper()} ({first})") from None
+    frame.attrs["notes"] = _header_notes(frame, sep)
     return frame, None, stem
+
+
+def _header_notes(frame: pd.DataFrame, sep: str) -> list[str]:
+    """What the CSV reader did to the header: duplicate names renamed (``a`` -> ``a.1``),
+    an unnamed first column (a saved row index?) kept as a feature."""
+    notes = []
+    if sep == ";":
+        notes.append("read as semicolon-separated")
+    columns = [str(c) for c in frame.columns]
+    renamed = [c for c in columns if "." in c and c.rsplit(".", 1)[0] in columns
+               and c.rsplit(".", 1)[1].isdigit()]
+    if renamed:
+        shown = ", ".join(f"{c.rsplit('.', 1)[0]!r} -> {c!r}" for c in renamed[:5])
+        notes.append(f"duplicate column name(s) renamed: {shown}")
+    if columns and columns[0].startswith("Unnamed: 0"):
+        first = frame.iloc[:, 0]
+        index_like = pd.api.types.is_integer_dtype(first.dtype) and first.is_monotonic_increasing
+        notes.append(f"the first column has no name and is used as a feature {columns[0]!r}"
+                     + (" (its values count up like a saved row index: drop it if it is one)"
+                        if index_like else ""))
+    return notes
 
 
 def _split_frame(frame: pd.DataFrame, target: str | None, task: TaskType | None,
@@ -286,9 +342,12 @@ def _split_frame(frame: pd.DataFrame, target: str | None, task: TaskType | None,
         cols = ", ".join(map(str, list(frame.columns)[:8]))
         more = ", ..." if frame.shape[1] > 8 else ""
         raise DataError(f"target {target!r} is not a column of {origin} (columns: {cols}{more})")
+    read_notes = list(frame.attrs.pop("notes", []))
     X = frame.drop(columns=[target])
     y = frame[target]
-    return _finish(X, y, task, name, str(target))
+    dataset = _finish(X, y, task, name, str(target))
+    dataset.notes[:0] = read_notes
+    return dataset
 
 
 def _from_xy(X: Any, y: Any, task: TaskType | None, name: str, target: str) -> Dataset:
@@ -349,20 +408,95 @@ def _finish(X: pd.DataFrame, y: pd.Series, task: TaskType | None, name: str,
     if len(X) < 2:
         raise DataError(f"{name}: the data has {len(X)} row(s) with a known target; "
                         "at least 2 are needed")
+    label_values = None
     if task == "classification":
+        original = y
+        _refuse_continuous(y, name, target)
         y = class_labels(y)
         if len(y.cat.categories) < 2:
             raise DataError(f"{name}: target {target!r} has a single class "
                             f"({y.cat.categories[0]!r}); classification needs at least 2")
+        label_values = _label_values(original, y)
+        notes.extend(_class_notes(y, target))
     else:
         yn = pd.to_numeric(y, errors="coerce")
         if yn.isna().any():
-            raise DataError(f"{name}: target {target!r} is not numeric; use task='classification'")
+            raise DataError(f"{name}: target {target!r} is not numeric, so it cannot be a "
+                            "regression target; use --task classification "
+                            "(task='classification')")
         y = yn.astype(float)
         if np.isinf(y.to_numpy()).any():
             raise DataError(f"{name}: target {target!r} holds infinite values")
     y.name = target
-    return Dataset(X, y, task, name, target, notes, X_unlabelled)
+    return Dataset(X, y, task, name, target, notes, X_unlabelled, label_values)
+
+
+def _refuse_continuous(y: pd.Series, name: str, target: str) -> None:
+    """A continuous numeric target forced to classification is an error (see
+    :data:`CONTINUOUS_SHARE`)."""
+    if is_categorical(y) or pd.api.types.is_bool_dtype(y.dtype):
+        return
+    values = pd.to_numeric(y, errors="coerce")
+    if values.isna().any() or not pd.api.types.is_float_dtype(values.dtype):
+        return  # text labels, or integers: classes, however many (see _class_notes)
+    array = values.to_numpy(dtype=float)
+    if np.all(array == np.round(array)):
+        return
+    distinct = len(np.unique(array))
+    if distinct > MAX_INTEGER_CLASSES and distinct > CONTINUOUS_SHARE * len(array):
+        raise DataError(f"{name}: target {target!r} is continuous ({distinct} distinct "
+                        f"fractional values in {len(array)} rows), not class labels; "
+                        "tune it as regression (--task regression, task='regression')")
+
+
+def _class_notes(y: pd.Series, target: str) -> list[str]:
+    """Notes on a classification target that will tune badly: very many classes, or
+    classes too small to appear in both the training and the test rows of a fold."""
+    counts = y.value_counts()
+    notes = []
+    if len(counts) > MANY_CLASSES:
+        notes.append(f"target {target!r} has {len(counts)} classes (more than {MANY_CLASSES}): "
+                     "tuning will be slow and prior tasks are unlikely to be similar; is it "
+                     "really a class label?")
+    single = int((counts < 2).sum())
+    if single:
+        notes.append(f"target {target!r}: {single} class(es) with a single row, which "
+                     "cross-validation cannot put in both training and test rows; scores "
+                     "for them are unreliable (merge or drop rare classes)")
+    return notes
+
+
+#: Kinds of target values a fitted model can hand back as the user gave them.
+_LABEL_KINDS = {"boolean": bool, "integer": None, "floating": None, "string": None}
+
+
+def _label_values(original: pd.Series, labels: pd.Series) -> np.ndarray | None:
+    """The input's value behind each class label (aligned with the categories, in the
+    input's dtype), or None when a label stands for several values or types mix."""
+    values = original.cat.categories.to_series() if is_categorical(original) else original
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind not in _LABEL_KINDS:
+        return None
+    if is_categorical(original):
+        if len(original.cat.categories) != len(labels.cat.categories):
+            original = original.cat.remove_unused_categories()
+        array = np.asarray(original.cat.categories)
+        same = [str(v) for v in array] == [str(c) for c in labels.cat.categories]
+        return array if same else None
+    pairs = pd.DataFrame({"code": np.asarray(labels.cat.codes), "value": original.to_numpy()})
+    pairs = pairs.drop_duplicates()
+    if len(pairs) != len(labels.cat.categories) or pairs["code"].duplicated().any():
+        return None
+    pairs = pairs.sort_values("code")
+    array = pairs["value"].to_numpy()
+    if _LABEL_KINDS[kind] is bool:
+        return array.astype(bool)
+    if array.dtype == object:  # e.g. pandas' nullable Int64: back to a plain numpy dtype
+        try:
+            array = np.asarray(pd.Series(array).infer_objects().to_numpy())
+        except (TypeError, ValueError):
+            return None
+    return array
 
 
 def _constant(col: pd.Series) -> bool:

@@ -31,6 +31,7 @@ from metaknow.bo.initial_design import SobolDesign, WarmStartDesign, default_siz
 from metaknow.bo.optimizer import Optimizer
 from metaknow.bo.runner import Evaluation
 from metaknow.exceptions import TuneError
+from metaknow.rundir import hold_run_dir
 from metaknow.space import Categorical, Float, Integer, SearchSpace
 
 __all__ = ["MetaSearchCV"]
@@ -120,6 +121,9 @@ class MetaSearchCV(MetaEstimatorMixin, BaseEstimator):
         seed = 0 if self.random_state is None else int(self.random_state)
         if isinstance(self.estimator, str):
             self._fit_space(X, y, seed)
+        elif self.out is not None:
+            with hold_run_dir(self.out):  # one run at a time in a folder
+                self._fit_estimator(X, y, seed)
         else:
             self._fit_estimator(X, y, seed)
         return self
@@ -145,7 +149,7 @@ class MetaSearchCV(MetaEstimatorMixin, BaseEstimator):
                                   dataset.numeric_columns, dataset.categorical_columns, seed)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                model.fit(dataset.X, np.asarray(y).ravel())
+                model.fit(dataset.X, dataset.target_values())
             self.best_estimator_ = model
 
     def _fit_estimator(self, X: Any, y: Any, seed: int) -> None:

@@ -22,17 +22,20 @@ import numpy as np
 import pandas as pd
 
 from metaknow.bo.history import RunHistory, Trial, read_json, write_json_atomic
-from metaknow.bo.initial_design import (SobolDesign, WarmStartDesign, default_size,
-                                        recommended_configs)
+from metaknow.bo.initial_design import (InitialDesign, SobolDesign, WarmStartDesign,
+                                        default_size, recommended_configs)
 from metaknow.bo.intensifier import FoldRace
 from metaknow.bo.optimizer import Optimizer
 from metaknow.bo.runner import Evaluation, SerialRunner, ThreadRunner
 from metaknow.dataset import Dataset, load_dataset
 from metaknow.evaluation import (METRICS, PRIMARY_METRIC, Protocol, error_cause, evaluate_fold,
                                  higher_is_better, make_splits, split_repeats)
-from metaknow.exceptions import MetaknowError, TuneError
+from metaknow.exceptions import MetaknowError, RepositoryError, TuneError
+from metaknow.rundir import hold_run_dir
 from metaknow.space import Configuration, SearchSpace
 from metaknow.spaces import get_algorithm, get_space, make_pipeline
+from metaknow.spaces.joint import JOINT, joint_space
+from metaknow.spaces.joint import split as joint_split
 
 __all__ = ["tune", "TuneResult", "FoldObjective"]
 
@@ -63,6 +66,8 @@ class TuneResult:
         What happened on the way (e.g. no recommender available, cold start used).
     run_history : RunHistory
         The trials themselves (per-fold costs and scores).
+    dataset : str
+        The dataset's name.
     """
 
     best_config: Configuration
@@ -76,6 +81,7 @@ class TuneResult:
     notes: list[str] = field(default_factory=list)
     overhead: float = 0.0
     run_history: RunHistory | None = None
+    dataset: str = ""
 
 
 class FoldObjective:
@@ -101,7 +107,10 @@ class FoldObjective:
 
     def __call__(self, config: Configuration, fold: int) -> Evaluation:
         number, train, test = self.splits[fold]
-        result = evaluate_fold(self.algorithm, config, self.dataset, train, test, seed=self.seed,
+        algorithm = self.algorithm
+        if algorithm == JOINT:
+            algorithm, config = joint_split(config)
+        result = evaluate_fold(algorithm, config, self.dataset, train, test, seed=self.seed,
                                fold=number, repeat=self.repeats[fold], time_limit=self.time_limit)
         if result.status != "ok":
             return Evaluation(math.inf, result.status, result.error or result.status)
@@ -119,7 +128,8 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
          out: str | os.PathLike[str] | None = None, seed: int = 0,
          repository: Any = "bundled", use_priors: bool = False, transfer: bool = False,
          refit: bool = True, task: str | None = None, learned_space: bool = False,
-         callback: Callable[[Trial, float | None, int], None] | None = None) -> TuneResult:
+         callback: Callable[[Trial, float | None, int], None] | None = None,
+         messages: Callable[[str], None] | None = None) -> TuneResult:
     """Tune ``space`` on a dataset with warm-started random-forest Bayesian optimisation.
 
     Parameters
@@ -129,11 +139,17 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     target : str, optional
         Target column (files and DataFrames).
     space : str
-        Registered space name (``"lightgbm"``...).
+        Registered space name (``"lightgbm"``...), or ``"all"``: the algorithm and its
+        configuration tuned together (:mod:`metaknow.spaces.joint`; parameters named
+        ``ALGORITHM:PARAMETER``, warm-started from ``recommend(..., space="all")``).
     budget : int
         Total number of trials (resumed trials count).
     warm_start : int
-        Number of recommended configurations to start from (0 = cold start, Sobol).
+        Number of recommended configurations to start from (0 = cold start, Sobol);
+        with the default trial they take at most half the budget (:data:`WARM_START_SHARE`;
+        fewer are used, with a note).
+        The library default configuration is always the first trial (origin
+        ``"default"``): the baseline.
     warm_start_configs : list of dict, optional
         Explicit starting configurations (skips the recommender).
     metric : str, optional
@@ -148,7 +164,9 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
         Seconds for the whole run.
     out : path, optional
         Output folder: ``history.jsonl``, ``run.json``, ``best_config.json``. Resumes
-        when it already holds this run.
+        when it already holds this run. Checked before any work, and held by one run at
+        a time (:func:`metaknow.rundir.hold_run_dir`): a second run into a folder in use
+        is refused.
     seed : int
     repository : str or RepositoryView
         Where recommendations (and priors) come from.
@@ -169,6 +187,9 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
         projected into it. Not combinable with ``use_priors`` / ``transfer``.
     callback : callable, optional
         Called after each trial with ``(trial, best score so far or None, trials done)``.
+    messages : callable, optional
+        Called with a line of progress news before the trials start (e.g. ``"resuming run
+        in DIR: N trial(s) done"``); the CLI prints them on stderr.
 
     Returns
     -------
@@ -179,6 +200,18 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     TuneError, DataError, SpaceError
         One-line messages naming the problem (bad budget, unusable folder...).
     """
+    _check_arguments(budget, warm_start, wall_time, learned_space, use_priors, transfer, space)
+    _check_repository(repository)
+    # locals() here are exactly tune's arguments, which _tune takes by the same names
+    if out is None:
+        return _tune(**locals())
+    with hold_run_dir(out):
+        return _tune(**locals())
+
+
+def _check_arguments(budget: Any, warm_start: Any, wall_time: Any, learned_space: bool,
+                     use_priors: bool, transfer: bool, space: str) -> None:
+    """Argument errors, before any work (one line each)."""
     if budget is None and wall_time is None:
         raise TuneError("give a budget (number of trials) and/or a wall time")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, np.integer))
@@ -189,8 +222,33 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     if learned_space and (use_priors or transfer):
         raise TuneError("the learned space cannot be combined with priors or transfer (their "
                         "prior evaluations are encoded in the full space)")
+    if space == JOINT and (learned_space or use_priors or transfer):
+        raise TuneError(f"space {JOINT!r} (algorithm + configuration) cannot be combined with "
+                        "priors, transfer or a learned space (they model one algorithm's space)")
+
+
+def _check_repository(repository: Any) -> None:
+    """A repository given as a file must open (as :func:`metaknow.recommend` requires),
+    even when this run would not read it: a corrupt or missing file is an error, never a
+    silent cold start. Named repositories (``"bundled"``) are opened when used."""
+    if not isinstance(repository, (str, os.PathLike)):
+        return
+    from repository.named import NAMED, open_repository
+
+    if str(repository) in NAMED:
+        return
+    open_repository(repository).close()
+
+
+def _tune(data: Any, target: str | None, space: str, budget: int | None, warm_start: int,
+          warm_start_configs: Sequence[Mapping[str, Any]] | None, metric: str | None,
+          cv: int | Protocol, n_jobs: int, time_limit: float | None, wall_time: float | None,
+          out: Any, seed: int, repository: Any, use_priors: bool, transfer: bool, refit: bool,
+          task: str | None, learned_space: bool,
+          callback: Callable[[Trial, float | None, int], None] | None,
+          messages: Callable[[str], None] | None) -> TuneResult:
     dataset = load_dataset(data, target=target, task=task)
-    the_space = get_space(space, dataset.task)
+    the_space = joint_space(dataset.task) if space == JOINT else get_space(space, dataset.task)
     metric = metric or PRIMARY_METRIC[dataset.task]
     if metric not in METRICS[dataset.task]:
         raise TuneError(f"unknown {dataset.task} metric {metric!r}; choose from "
@@ -209,19 +267,23 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
         notes = list(run.get("notes", []))
         if run.get("learned_space_definition"):
             the_space = SearchSpace.from_dict(run["learned_space_definition"])
+        done = len(RunHistory(out))
+        if messages is not None:
+            messages(f"resuming run in {out}: {done} trial(s) done")
+        notes.append(f"resumed run in {out}: {done} trial(s) were done before")
     else:
-        starts, prior_tasks = _warm_start(dataset, the_space, warm_start, warm_start_configs,
+        k = _capped_warm_start(warm_start, budget, notes)
+        starts, prior_tasks = _warm_start(dataset, the_space, k, warm_start_configs,
                                           repository, notes)
         if learned_space:
             the_space, starts = _learned(dataset, the_space, starts, prior_tasks, repository, notes)
         if out is not None:
-            Path(out).mkdir(parents=True, exist_ok=True)
             extra = {"learned_space_definition": the_space.to_dict()} if learned_space else {}
             write_json_atomic(Path(out) / RUN_FILE, {**settings, "warm_start_configs": starts,
                                                       "prior_tasks": prior_tasks, "notes": notes,
                                                       **extra})
-    design = (WarmStartDesign(starts, n_min=min(3, len(starts))) if starts
-              else SobolDesign(default_size(the_space, budget)))
+    design = DefaultFirst(WarmStartDesign(starts, n_min=min(3, len(starts))) if starts
+                          else SobolDesign(default_size(the_space, budget)))
     priors = _priors(use_priors, prior_tasks[:5], the_space, repository, notes)
     sources = _transfer(transfer, prior_tasks, the_space, repository, notes)
     history = RunHistory(out)
@@ -248,13 +310,62 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     sign = objective.sign
     best_score = sign * inc.cost
     if out is not None:
-        write_json_atomic(Path(out) / BEST_FILE, {"space": the_space.key, "metric": metric,
-                                                  "score": best_score, "trial": inc.trial_id,
-                                                  "config": inc.config})
+        write_json_atomic(Path(out) / BEST_FILE, best_config_document(
+            the_space, metric, best_score, inc.trial_id, inc.config))
     model = _refit(the_space, inc.config, dataset, seed) if refit else None
     return TuneResult(inc.config, best_score, metric, the_space.key,
                       history_frame(history, sign, metric), model, result.interrupted,
-                      None if out is None else str(out), notes, result.overhead, history)
+                      None if out is None else str(out), notes, result.overhead, history,
+                      dataset.name)
+
+
+def best_config_document(space: SearchSpace, metric: str, score: float, trial: int,
+                         config: Configuration) -> dict[str, Any]:
+    """What ``best_config.json`` holds; for the joint space also the chosen ``algorithm``
+    and its own ``params`` (its parameters without the ``ALGORITHM:`` prefix)."""
+    doc: dict[str, Any] = {"space": space.key, "metric": metric, "score": score,
+                           "trial": trial, "config": config}
+    if space.name == JOINT:
+        algorithm, params = joint_split(config)
+        doc.update(algorithm=algorithm, params=params)
+    return doc
+
+
+#: The library default and the warm start take at most this share of the budget, so
+#: that Bayesian optimisation gets the rest.
+WARM_START_SHARE = 0.5
+
+
+def _capped_warm_start(k: int, budget: int | None, notes: list[str]) -> int:
+    """``k``, or fewer (at least 1, with a note) so that the default trial and the warm
+    start take at most :data:`WARM_START_SHARE` of the budget."""
+    if budget is None or k == 0:
+        return k
+    cap = max(1, int(budget * WARM_START_SHARE) - 1)
+    if k > cap:
+        notes.append(f"warm start capped at {cap} of {k} configurations: with the library "
+                     f"default they take half the budget of {budget} trials, so that Bayesian "
+                     "optimisation gets the other half")
+        return cap
+    return k
+
+
+class DefaultFirst(InitialDesign):
+    """An initial design whose first configuration is the library default (origin
+    ``"default"``; moved to the front when the design already holds it). The first trial
+    runs every fold (there is no incumbent to race against yet), so its score is a full
+    cross-validated baseline, the one the anytime plot draws."""
+
+    def __init__(self, design: InitialDesign) -> None:
+        self.design = design
+
+    def configs(self, space: SearchSpace, seed: int) -> list[tuple[Configuration, str]]:
+        from metaknow.space import config_hash
+
+        default = space.default()
+        key = config_hash(default)
+        rest = [(c, o) for c, o in self.design.configs(space, seed) if config_hash(c) != key]
+        return [(default, "default")] + rest
 
 
 #: What to do when every trial failed the same way, by status (crashes carry their own).
@@ -315,6 +426,12 @@ def json_ready(value: Any) -> Any:
 def _warm_start(dataset: Dataset, space: SearchSpace, k: int,
                 explicit: Sequence[Mapping[str, Any]] | None, repository: Any,
                 notes: list[str]) -> tuple[list[Configuration], list[list[Any]]]:
+    """The recommended starting configurations and the nearest prior tasks.
+
+    A repository that cannot be opened (a corrupt or missing file) is an error, as in
+    :func:`metaknow.recommend`; a recommender that has nothing for this space falls back
+    to a Sobol design, with a note.
+    """
     if explicit is not None:
         configs = WarmStartDesign(explicit, n_min=0, strict=True).configs(space, 0)
         return [c for c, _ in configs], []
@@ -323,7 +440,12 @@ def _warm_start(dataset: Dataset, space: SearchSpace, k: int,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            configs, rec = recommended_configs(dataset, space, k, repository, n_nearest=10)
+            if space.name == JOINT:
+                configs, rec = _joint_recommended(dataset, space, k, repository)
+            else:
+                configs, rec = recommended_configs(dataset, space, k, repository, n_nearest=10)
+    except RepositoryError:
+        raise
     except MetaknowError as exc:
         notes.append(f"no warm start ({exc}); started from a Sobol design")
         return [], []
@@ -331,6 +453,23 @@ def _warm_start(dataset: Dataset, space: SearchSpace, k: int,
     notes.append(f"warm start: {len(configs)} configurations recommended "
                  f"({getattr(rec, 'strategy', '?')} strategy)")
     return configs, tasks
+
+
+def _joint_recommended(dataset: Dataset, space: SearchSpace, k: int,
+                       repository: Any) -> tuple[list[Configuration], Any]:
+    """Cross-space recommendations as configurations of the joint space (algorithms
+    whose space is not in the joint space, or invalid ones, are skipped)."""
+    from metaknow.recommend import recommend
+    from metaknow.spaces.joint import join
+
+    rec = recommend(dataset, space=JOINT, k=k, repository=repository, n_nearest=10)
+    configs = []
+    for item in rec.configurations:
+        name, _, task = item.space_key.partition("/")
+        joint = join(name, item.params)
+        if task == space.task and space.is_valid(joint):
+            configs.append(joint)
+    return configs[:k], rec
 
 
 #: Nearest prior tasks a learned space is learned from.
@@ -425,10 +564,12 @@ def _priors(use: bool, tasks: list[list[Any]], space: SearchSpace, repository: A
 
 
 def _refit(space: SearchSpace, config: Configuration, dataset: Dataset, seed: int) -> Any:
-    model = make_pipeline(get_algorithm(space.name), config, dataset.task,
+    algorithm = space.name
+    if algorithm == JOINT:
+        algorithm, config = joint_split(config)
+    model = make_pipeline(get_algorithm(algorithm), config, dataset.task,
                           dataset.numeric_columns, dataset.categorical_columns, seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        y = np.asarray(dataset.y.astype(object)) if dataset.task == "classification" else dataset.y
-        model.fit(dataset.X, y)
+        model.fit(dataset.X, dataset.target_values())
     return model

@@ -26,9 +26,11 @@ import io
 import json
 import math
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pandas as pd
 
@@ -212,8 +214,12 @@ def _float(v: str) -> float | None:
     return float(v) if v not in ("", None) else None
 
 
-def read_export(folder: str | Path) -> Iterator[Any]:
-    """Store records (spaces, tasks, meta-features, evaluations) of an export folder."""
+def read_export(folder: str | Path,
+                progress: Callable[[int, int], None] | None = None) -> Iterator[Any]:
+    """Store records (spaces, tasks, meta-features, evaluations) of an export folder.
+
+    ``progress(done, total)`` is called before each evaluation (pair) file and after the
+    last one."""
     folder = Path(folder)
     fmt = folder / "FORMAT"
     if not fmt.is_file() or fmt.read_text().strip() != FORMAT:
@@ -253,7 +259,9 @@ def read_export(folder: str | Path) -> Iterator[Any]:
             if r["task"] in tasks:
                 yield MetaFeatureRecord(r["task"], r["source"], {n: float(r[n]) for n in names},
                                         r["extractor"], r["extractor_version"])
-    for path in pair_files:
+    for done, path in enumerate(pair_files):
+        if progress is not None:
+            progress(done, len(pair_files))
         algorithm, task = path.parent.name, path.name[: -len(".csv.gz")]
         if task not in tasks:
             raise RepositoryError(f"{path}: task {task!r} is missing from tasks.csv")
@@ -273,18 +281,27 @@ def read_export(folder: str | Path) -> Iterator[Any]:
                                    int(row["fold"]), int(row["repeat"]), values, row["status"],  # type: ignore[arg-type]
                                    _float(row["fit_time"]), _float(row["predict_time"]),
                                    row["error"] or None, config_hash=h)
+    if progress is not None:
+        progress(len(pair_files), len(pair_files))
 
 
-def materialise(folder: str | Path, path: str | Path) -> Store:
-    """Build a SQLite store at ``path`` from an export folder (atomically: temp + rename)."""
+def materialise(folder: str | Path, path: str | Path,
+                progress: Callable[[int, int], None] | None = None) -> Store:
+    """Build a SQLite store at ``path`` from an export folder (atomically: temp + rename).
+
+    The temporary file beside ``path`` is named ``.NAME.PID.RANDOM.sqlite`` (unique per
+    process, removed on failure; :func:`stale_temporaries` finds those of killed
+    processes). ``progress(done, total)`` reports the evaluation files read."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".sqlite", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".sqlite",
+                               dir=path.parent)
     os.close(fd)
     os.unlink(tmp)
     try:
         with Store.create(tmp) as store:
-            store.ingest(read_export(folder), provenance={"what": f"materialised from {folder}"})
+            store.ingest(read_export(folder, progress),
+                         provenance={"what": f"materialised from {folder}"})
             _import_skipped(store, Path(folder))
             store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # noqa: SLF001
         os.replace(tmp, path)
@@ -293,6 +310,37 @@ def materialise(folder: str | Path, path: str | Path) -> Store:
             if os.path.exists(tmp + suffix):
                 os.unlink(tmp + suffix)
     return Store.open(path, readonly=True)
+
+
+def stale_temporaries(folder: Path, prefix: str) -> list[Path]:
+    """Temporary files of :func:`materialise` (and their ``-wal``/``-shm``) in ``folder``
+    whose names start with ``.PREFIX`` and whose process is gone (killed mid-build).
+
+    A file whose name carries no process id (an older metaknow's) counts as stale once
+    it is an hour old."""
+    stale = []
+    for candidate in folder.glob(f".{prefix}*"):
+        match = re.match(r"\.(.+?\.sqlite)\.(\d+)\.", candidate.name)
+        if match is not None:
+            if not _alive(int(match.group(2))):
+                stale.append(candidate)
+        else:
+            try:
+                if time.time() - candidate.stat().st_mtime > 3600:
+                    stale.append(candidate)
+            except OSError:
+                continue
+    return stale
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
 
 
 def _import_skipped(store: Store, folder: Path) -> None:

@@ -11,10 +11,13 @@ a function ``(cache_dir: Path) -> Path`` that returns (building if needed) its f
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import tempfile
+import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator, TextIO
 
 from metaknow.exceptions import RepositoryError
 from repository.sources.openml100 import repository_file as _openml100
@@ -54,7 +57,11 @@ def _bundled(cache: Path) -> Path:
     digest = _bundled_digest(BUNDLED_DIR)
     path = cache / f"bundled-{digest}.sqlite"
     if not path.is_file():
-        export.materialise(BUNDLED_DIR, path).close()
+        with _build_lock(cache / ".bundled.lock"):
+            for stale in export.stale_temporaries(cache, "bundled-"):
+                stale.unlink(missing_ok=True)  # left by a process killed mid-build
+            if not path.is_file():  # another process may have built it while we waited
+                export.materialise(BUNDLED_DIR, path, progress=BuildProgress()).close()
         for old in cache.glob("bundled-*.sqlite*"):  # earlier states, with their -wal/-shm
             if not old.name.startswith(path.name):
                 old.unlink(missing_ok=True)
@@ -74,6 +81,52 @@ def _bundled_digest(folder: Path) -> str:
 
         _DIGESTS[stamp] = export.folder_hash(folder)[:16]
     return _DIGESTS[stamp]
+
+
+class BuildProgress:
+    """Progress of the first build of the bundled cache, on stderr: a line when it starts,
+    then about every 10 % of the evaluation files, then when it is done."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.shown = -1
+        self.start = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        tenth = 10 * done // max(total, 1)
+        if done == 0:
+            self._say(f"building the bundled repository cache (first use, about a minute): "
+                      f"{total} evaluation files")
+        elif tenth > self.shown and done < total:
+            self._say(f"building the bundled repository cache: {done}/{total} files")
+        elif done == total:
+            self._say(f"bundled repository cache built in {time.monotonic() - self.start:.0f} s")
+        self.shown = max(self.shown, tenth)
+
+    def _say(self, text: str) -> None:
+        try:
+            print(f"metaknow: {text}", file=self.stream, flush=True)
+        except (OSError, ValueError):
+            pass  # a closed stderr never stops the build
+
+
+@contextlib.contextmanager
+def _build_lock(lock: Path) -> Iterator[None]:
+    """One builder at a time (an OS lock, released when the process ends however it
+    ends); a second process waits, saying so, then finds the cache built."""
+    import fcntl
+
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            print("metaknow: waiting for another process building the bundled repository "
+                  "cache...", file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 #: name -> function(cache_dir) -> path of the repository file (built on demand).

@@ -152,10 +152,9 @@ def format_tunability(tun: Any) -> str:
     rows = [[k, f"{r['median']:.4f}", f"{r['q25']:.4f}", f"{r['q75']:.4f}",
              "" if r["share"] != r["share"] else f"{r['share']:.2f}",
              str(r["learned_default"]), str(r["library_default"])] for k, r in tun.summary.iterrows()]
-    lines = [f"tunability: predicted gain over the data-driven default from tuning one parameter "
-             f"alone, over {tun.per_task.shape[0]} tasks",
-             _table(["parameter", "median", "q25", "q75", "share", "learned default",
-                     "library default"], rows)]
+    lines = [f"tunability over {tun.per_task.shape[0]} tasks: predicted gain from tuning one",
+             "parameter alone, over the data-driven default (learned; library = its own)",
+             _table(["parameter", "median", "q25", "q75", "share", "learned", "library"], rows)]
     if tun.default_vs_library == tun.default_vs_library:
         lines.append(f"data-driven default vs library default: {tun.default_vs_library:+.4f} "
                      "(mean predicted score)")

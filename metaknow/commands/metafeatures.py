@@ -83,23 +83,27 @@ def _subsample_note(series) -> str:
 
 
 def render_table(series, dataset_name: str) -> None:
-    from rich.console import Console
+    from rich import box
     from rich.table import Table
 
     from metafeatures import all_groups
+    from metaknow.commands._console import make_console
 
     owner = {name: g.name for g in all_groups() for name in g.definitions}
     openml = {name for g in all_groups() for name in g.openml}
-    table = Table(title=f"meta-features of {dataset_name}")
-    table.add_column("group")
-    table.add_column("meta-feature")
-    table.add_column("value", justify="right")
-    table.add_column("OpenML", justify="center")
+    console = make_console(sys.stdout)
+    # Under 100 columns, no vertical rules: the longest names still fit 80 columns whole.
+    compact = {} if console.width >= 100 else {"box": box.SIMPLE_HEAD, "show_edge": False,
+                                               "pad_edge": False}
+    table = Table(title=f"meta-features of {dataset_name}", **compact)
+    table.add_column("group", no_wrap=True)
+    table.add_column("meta-feature", overflow="fold")
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("OpenML", justify="center", no_wrap=True)
     for name, value in series.items():
         table.add_row(owner.get(name, ""), str(name),
                       "NaN" if math.isnan(value) else f"{value:.6g}",
                       "yes" if name in openml else "")
-    console = Console(file=sys.stdout, width=100)
     console.print(table)
     timings = ", ".join(f"{k} {v:.3f}s" for k, v in series.attrs["timings"].items())
     console.print(f"timings: {timings}; {_subsample_note(series)}")
@@ -107,9 +111,11 @@ def render_table(series, dataset_name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from metafeatures import extract_dataset
+    from metaknow.commands._console import print_data_notes
     from metaknow.dataset import load_dataset
 
     dataset = load_dataset(args.data, target=args.target, task=args.task)
+    print_data_notes(dataset)
     series = extract_dataset(dataset, groups=args.groups, seed=args.seed, max_rows=args.max_rows,
                              openml_engine=args.openml_engine)
     if series.empty:

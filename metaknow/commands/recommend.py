@@ -38,12 +38,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from metaknow.commands._console import print_data_notes
+    from metaknow.dataset import load_dataset
     from metaknow.exceptions import DataError
     from metaknow.recommend import recommend
 
     if args.task is not None and args.task not in ("classification", "regression"):
         raise DataError(f"--task must be classification or regression, got {args.task!r}")
-    result = recommend(args.data, target=args.target, task=args.task, space=args.space, k=args.k,
+    dataset = load_dataset(args.data, target=args.target, task=args.task)
+    print_data_notes(dataset)
+    result = recommend(dataset, target=args.target, task=args.task, space=args.space, k=args.k,
                        strategy=args.strategy, repository=args.repository, metric=args.metric,
                        groups=args.groups.split(",") if args.groups else None,
                        include_self=args.include_self, n_nearest=args.nearest)
@@ -56,12 +60,12 @@ def run(args: argparse.Namespace) -> int:
 
 def print_tables(result) -> None:  # noqa: ANN001 - a Recommendation
     """Render a recommendation as rich tables on stdout (readable at 80 columns)."""
-    from rich.console import Console
+    from metaknow.commands._console import make_console
     from rich.table import Table
 
     from metaknow.recommenders.base import Recommender
 
-    console = Console(file=sys.stdout)
+    console = make_console(sys.stdout)
     repo = result.repository
     ds = result.dataset
     console.print(f"[bold]{ds.get('name', 'dataset')}[/bold] ({result.task_type}"

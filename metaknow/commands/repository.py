@@ -180,6 +180,10 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Terminal width from which ``repository info`` shows its spaces as a table.
+WIDE_INFO = 100
+
+
 def _info(args: argparse.Namespace) -> int:
     from repository.named import open_repository
 
@@ -188,21 +192,30 @@ def _info(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(info, indent=2))
         return 0
-    from rich.console import Console
+    from metaknow.commands._console import make_console
     from rich.table import Table
 
-    console = Console(width=max(Console().width, 120))
+    console = make_console(sys.stdout)
     console.print(f"[bold]{info['path']}[/bold] (schema {info['schema_version']})")
     console.print(f"tasks: {info['tasks']} ({', '.join(f'{k}: {v}' for k, v in info['tasks_by_source'].items())}); "
                   f"configurations: {info['configurations']}; evaluations: {info['evaluations']}; "
                   f"skipped datasets: {info['skipped']}")
-    table = Table("space", "version", "tasks", "configs", "evaluations", "ok", "crash",
-                  "timeout", "memout")
-    for s in info["spaces"]:
-        table.add_row(s["space"], str(s["version"]), str(s["tasks"]), str(s["configurations"]),
-                      str(s["evaluations"]), str(s["ok"]), str(s["crash"]), str(s["timeout"]),
-                      str(s["memout"]))
-    console.print(table)
+    if console.width >= WIDE_INFO:
+        table = Table("space", "version", "tasks", "configs", "evaluations", "ok", "crash",
+                      "timeout", "memout")
+        for s in info["spaces"]:
+            table.add_row(s["space"], str(s["version"]), str(s["tasks"]),
+                          str(s["configurations"]), str(s["evaluations"]), str(s["ok"]),
+                          str(s["crash"]), str(s["timeout"]), str(s["memout"]))
+        console.print(table)
+    else:  # a narrow terminal: one line per space (nothing cut off)
+        console.print("spaces:")
+        for s in info["spaces"]:
+            failed = ", ".join(f"{s[k]} {k}" for k in ("crash", "timeout", "memout") if s[k])
+            status = f"{s['ok']} ok, {failed}" if failed else "all ok"
+            console.print(f"  {s['space']} v{s['version']}: {s['tasks']} tasks, "
+                          f"{s['configurations']} configs, {s['evaluations']} evaluations "
+                          f"({status})", highlight=False)
     mf = info["metafeatures"]
     console.print("meta-features: " + (", ".join(f"{k} ({v} tasks)" for k, v in mf.items()) or "none"))
     return 0

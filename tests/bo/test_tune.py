@@ -26,8 +26,11 @@ def test_tune_scores_trials_like_the_repository(tmp_path: Path) -> None:
     result = tune("sklearn:breast_cancer", budget=4, warm_start_configs=WARM, cv=3, seed=0,
                   out=tmp_path)
     dataset = load_dataset("sklearn:breast_cancer")
-    first = result.run_history[0]
-    assert first.origin == "warm_start" and first.config["n_estimators"] == 20
+    first, second = result.run_history[0], result.run_history[1]
+    # the library default is always the first trial (the baseline), then the warm start
+    assert first.origin == "default" and first.config == get_space(
+        "lightgbm", "classification").default()
+    assert second.origin == "warm_start" and second.config["n_estimators"] == 20
     folds = evaluate("lightgbm", first.config, dataset, make_splits(dataset, Protocol(3, seed=0)))
     assert [f.metrics["roc_auc"] for f in folds] == [-c for c in first.fold_costs]
     assert first.fold_scores[0] == folds[0].metrics
@@ -89,6 +92,8 @@ def test_warm_start_from_the_recommender_with_priors_in_parallel() -> None:
     if any(note.startswith("no warm start") for note in result.notes):
         pytest.skip(f"recommender unavailable here: {result.notes[0]}")
     origins = list(result.history.sort_values("trial")["origin"])
-    assert origins[:2] == ["warm_start", "warm_start"]
+    # budget 4: the default and one warm-start configuration take half of it
+    assert origins[:2] == ["default", "warm_start"]
+    assert any(note.startswith("warm start capped at 1 of 2") for note in result.notes)
     assert list(result.history["trial"]) == [0, 1, 2, 3]
     assert any(note.startswith("priors") for note in result.notes)
