@@ -88,7 +88,11 @@ class ExpectedGain(Recommender):
     @property
     def score_meaning(self) -> str:  # type: ignore[override]
         metric = getattr(self, "metric_", "the metric")
-        return (f"predicted gain over the library default in {metric} (mean gain on the nearest "
+        ref = getattr(self, "reference_col_", None)
+        which = "the library default"
+        if ref is not None and len({k for k, _ in self.view_.configurations.values()}) > 1:
+            which = f"the {self.view_.configurations[self.config_ids_[ref]][0].split('/')[0]} default"
+        return (f"predicted gain over {which} in {metric} (mean gain on the nearest "
                 f"prior tasks minus {float(self.kappa):g} standard errors); interval: where the "
                 f"measured gain is expected, {float(self.level):.0%} of the time")
 
