@@ -90,7 +90,7 @@ class ExpectedGain(Recommender):
         metric = getattr(self, "metric_", "the metric")
         ref = getattr(self, "reference_col_", None)
         which = "the library default"
-        if ref is not None and len({k for k, _ in self.view_.configurations.values()}) > 1:
+        if ref is not None and len({self.view_.configurations[c][0] for c in self.config_ids_}) > 1:
             which = f"the {self.view_.configurations[self.config_ids_[ref]][0].split('/')[0]} default"
         return (f"predicted gain over {which} in {metric} (mean gain on the nearest "
                 f"prior tasks minus {float(self.kappa):g} standard errors); interval: where the "
