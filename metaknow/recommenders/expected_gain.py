@@ -16,9 +16,9 @@ configurations all score alike casts a vote near 0 instead of a full one. For a 
    predicted to beat it;
 4. an **interval** for the gain actually measured on the new task: the predicted gain plus
    quantiles of held-out residuals, in units of the neighbours' spread of *unclipped*
-   gains (what is measured). The quantiles are
-   calibrated at fit time by leaving each prior task out in turn and scoring the top
-   ``calibration_top`` picks made for it (so the winner's optimism is in the interval).
+   gains (what is measured). The quantiles are calibrated at fit time by leaving each
+   prior task out in turn and scoring the top ``calibration_top`` picks made for it (so
+   the winner's optimism is in the interval).
 
 Candidates come best first by predicted gain, which is their ``score``.
 """
@@ -134,9 +134,8 @@ class ExpectedGain(Recommender):
     def _calibrate(self) -> tuple[float, float]:
         """Quantiles of ``(measured - predicted gain) / spread`` over held-out prior tasks."""
         z: list[float] = []
-        dist = self.distance_
         for t in np.flatnonzero(~np.isnan(self.gains_).any(axis=1)):
-            d = dist._pair_diffs(dist.Z_[t][None, :], dist.Z_) @ dist.weights_  # noqa: SLF001
+            d = self.distance_.prior_distances(int(t))
             pred, _, spread, tie, _ = self._query(d, frozenset({self.tasks_[t]}))
             for j in _order(pred, tie)[: int(self.calibration_top)]:
                 if j != self.reference_col_ and np.isfinite(self.raw_gains_[t, j]):
@@ -163,13 +162,13 @@ class ExpectedGain(Recommender):
             return np.zeros(C), np.full(C, np.inf), np.full(C, float(self.clip)), np.zeros(C), neigh
         dist = np.array([nb.distance for nb in neigh])
         w = np.ones(len(dist)) if far else np.exp(-dist / (float(np.median(dist)) or 1.0))
-        g = self.gains_[[self.row_[nb.task_id] for nb in neigh]]
+        rows = [self.row_[nb.task_id] for nb in neigh]
+        g = self.gains_[rows]
         mean = w @ g / w.sum()
-        spread = np.maximum(np.sqrt(w @ (g - mean) ** 2 / w.sum()), floor)
-        se = spread / np.sqrt(w.sum() ** 2 / (w ** 2).sum())
+        clipped_spread = np.maximum(np.sqrt(w @ (g - mean) ** 2 / w.sum()), floor)
+        se = clipped_spread / np.sqrt(w.sum() ** 2 / (w ** 2).sum())
         pred = mean - float(self.kappa) * se
-        raw = self.raw_gains_[[self.row_[nb.task_id] for nb in neigh]]
-        raw = np.where(np.isnan(raw), -float(self.clip), raw)
+        raw = np.where(np.isnan(self.raw_gains_[rows]), -float(self.clip), self.raw_gains_[rows])
         # ties at the clipped cap are broken by the unclipped mean gain (a failure: -clip);
         # intervals scale with the spread of the unclipped gains, which is what is measured
         tie = w @ raw / w.sum()

@@ -285,6 +285,10 @@ class TaskDistance:
             w = np.where(absent, 0.0, w) * (w.sum() / w[~absent].sum())
         return self._pair_diffs(z, self.Z_) @ w
 
+    def prior_distances(self, i: int) -> np.ndarray:
+        """Distance from the ``i``-th prior task to every prior task (itself at 0)."""
+        return self._pair_diffs(self.Z_[i][None, :], self.Z_) @ self.weights_
+
     def similarity(self, distances: np.ndarray) -> np.ndarray:
         """``exp(-d / bandwidth_)``: 1 for an identical task, ~0.37 at a typical neighbour gap."""
         return np.exp(-np.asarray(distances) / self.bandwidth_)
