@@ -80,10 +80,13 @@ class Optimizer:
     branch_share : float
         Share of the other model-phase proposals that maximise the acquisition within one
         branch: a top-level categorical parameter (one that others are conditioned on, or
-        any if none is) fixed to a choice drawn uniformly, the local search started from
-        that branch's best trials and expected improvement measured against that branch's
-        best cost. Without it a branch whose first random points look worse than another
-        is never modelled well enough to be tried again (the stall of issue 18).
+        any if none is) fixed to a choice drawn uniformly among those other than the
+        incumbent's, the local search started from the best trials moved into that
+        branch (shared parameters kept, the branch's own from its best trial) and from
+        the branch's best trials, and expected improvement measured against that
+        branch's best cost. Without it a branch whose first random points look worse
+        than another is never modelled well enough to be tried again (the stalls of
+        issues 18 and 28).
     intensifier : Intensifier, optional
         Races challengers fold by fold when ``optimize`` is given ``n_folds``.
     priors : PriorObservations, optional
