@@ -114,9 +114,9 @@ def _seeded(seed: int) -> np.random.RandomState:
     """A legacy random stream in the state ``np.random.RandomState(seed)`` starts in.
 
     One object per thread, re-seeded on every call: building a ``RandomState`` costs
-    about half a millisecond (its bit generator is first seeded from the OS), re-seeding
-    one about ten microseconds, and a forest fit needed 21 of them. The stream is
-    shared: draw from it before the next call.
+    ~0.13 ms of CPU (its bit generator is first seeded from the OS), re-seeding one a
+    few microseconds, and a forest fit needed 21 of them. The stream is shared: draw
+    from it before the next call.
     """
     rs = getattr(_STREAMS, "rs", None)
     if rs is None:
