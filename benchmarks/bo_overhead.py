@@ -1,12 +1,16 @@
 """The BO loop's own CPU time per trial (ask + tell, objective excluded), this checkout
-against another one (``--ref``, say the main branch before a change) in the same run.
+against another one (``--ref``, say the main branch before a change) and/or Optuna's TPE
+sampler (``--peer optuna_tpe``) in the same run.
 
-Each (function, seed) runs ``--trials`` ask/tell steps of ``metaknow.bo.Optimizer`` in a
-fresh interpreter per checkout, alternating the two so both see the same machine load.
-Reported: mean CPU ms per trial over the whole run and over its last quarter, and the
-ratio this / ref. Functions come from ``benchmarks/synthetic_bo.py``.
+Each (function, seed) runs ``--trials`` ask/tell steps of ``metaknow.bo.Optimizer`` (or
+of an Optuna study) in a fresh interpreter per contestant, one BLAS thread each,
+alternating the contestants so all see the same machine load. Reported: mean CPU ms per
+trial over the whole run and over its last quarter, and the ratios this / ref and
+this / peer. Functions come from ``benchmarks/synthetic_bo.py``. ``--jsonl FILE`` appends
+one line per (function, seed, contestant).
 
     python benchmarks/bo_overhead.py --ref /path/to/old/checkout --seeds 2 --trials 200
+    python benchmarks/bo_overhead.py --peer optuna_tpe --seeds 3 --functions branin algo6
     python benchmarks/bo_overhead.py --profile algo6   # cProfile of 30 asks after 200 trials
 """
 
@@ -18,6 +22,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,13 +42,60 @@ for i in range({n}):
 print(json.dumps(cpu))
 """
 
+_TPE_CHILD = """
+import json, sys, time
+sys.path[:0] = [{root!r}, {root!r} + "/benchmarks"]
+import optuna
+from synthetic_bo import PROBLEMS
+from metaknow.integrations.optuna import suggest
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+p = PROBLEMS[{fname!r}]
+cpu = []
+study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed={seed}))
+for i in range({n}):
+    c = time.process_time(); trial = study.ask(); config = suggest(trial, p.space)
+    t = time.process_time() - c
+    v = p.f(config)
+    c = time.process_time(); study.tell(trial, v); cpu.append(t + time.process_time() - c)
+print(json.dumps(cpu))
+"""
+PEERS = {"optuna_tpe": _TPE_CHILD}
 
-def run_child(checkout: Path, fname: str, seed: int, n: int) -> list[float]:
-    code = _CHILD.format(root=str(checkout), fname=fname, seed=seed, n=n)
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
+
+def run_child(checkout: Path, fname: str, seed: int, n: int, template: str = _CHILD
+              ) -> list[float]:
+    code = template.format(root=str(checkout), fname=fname, seed=seed, n=n)
+    env = {**os.environ, "PYTHONPATH": str(checkout), "OPENBLAS_NUM_THREADS": "1",
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          cwd=checkout, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def _time_function(runs: dict[str, tuple[Path, str]], fname: str, seeds: int, n: int,
+                   jsonl: Path | None) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Mean CPU ms per trial (whole run, last quarter) of every contestant, per seed."""
+    whole: dict[str, list[float]] = {k: [] for k in runs}
+    last: dict[str, list[float]] = {k: [] for k in runs}
+    q = max(1, n // 4)
+    for seed in range(seeds):
+        for k, (path, template) in runs.items():
+            cpu = run_child(path, fname, seed, n, template)
+            whole[k].append(1e3 * statistics.mean(cpu))
+            last[k].append(1e3 * statistics.mean(cpu[-q:]))
+            if jsonl is not None:
+                _append(jsonl, {"function": fname, "seed": seed, "contestant": k,
+                                "trials": n, "cpu_ms_per_trial": round(whole[k][-1], 3),
+                                "cpu_ms_last_quarter": round(last[k][-1], 3),
+                                "load_average": round(os.getloadavg()[0], 1),
+                                "recorded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+    return whole, last
+
+
+def _append(path: Path, row: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        fh.write(json.dumps(row) + "\n")
 
 
 def profile(fname: str, n: int) -> None:
@@ -75,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--functions", nargs="+", default=["branin", "algo6", "mixed15"])
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--peer", choices=sorted(PEERS), default=None,
+                        help="also time this optimiser (its ask + tell) in the same run")
+    parser.add_argument("--jsonl", type=Path, default=None,
+                        help="append one JSON line per (function, seed, contestant) here")
     parser.add_argument("--profile", metavar="FUNCTION", default=None)
     args = parser.parse_args(argv)
     if args.profile:
@@ -84,25 +140,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bo_overhead: error: {args.ref} is not a metaknow checkout", file=sys.stderr)
         return 2
     checkouts = {"this": ROOT} if args.ref is None else {"this": ROOT, "ref": args.ref.resolve()}
+    runs = {k: (path, _CHILD) for k, path in checkouts.items()}
+    if args.peer:
+        runs[args.peer] = (ROOT, PEERS[args.peer])
     print(f"{args.trials} trials, {args.seeds} seeds; " +
-          ", ".join(f"{k} = {v}" for k, v in checkouts.items()) + "\n")
-    head = " | ".join(f"{k} ms/trial | {k} last quarter" for k in checkouts)
-    print(f"| function | {head} |" + (" this / ref |" if len(checkouts) == 2 else ""))
-    print("|---|" + "---:|---:|" * len(checkouts) + ("---:|" if len(checkouts) == 2 else ""))
-    q = max(1, args.trials // 4)
+          ", ".join(f"{k} = {v}" for k, v in checkouts.items()) +
+          (f"; peer = {args.peer}" if args.peer else "") + "\n")
+    others = [k for k in runs if k != "this"]
+    head = " | ".join(f"{k} ms/trial | {k} last quarter" for k in runs)
+    print(f"| function | {head} |" + "".join(f" this / {k} |" for k in others))
+    print("|---|" + "---:|---:|" * len(runs) + "---:|" * len(others))
     for fname in args.functions:
-        whole: dict[str, list[float]] = {k: [] for k in checkouts}
-        last: dict[str, list[float]] = {k: [] for k in checkouts}
-        for seed in range(args.seeds):
-            for k, path in checkouts.items():
-                cpu = run_child(path, fname, seed, args.trials)
-                whole[k].append(1e3 * statistics.mean(cpu))
-                last[k].append(1e3 * statistics.mean(cpu[-q:]))
-        cells = " | ".join(f"{statistics.mean(whole[k]):.2f} | {statistics.mean(last[k]):.2f}"
-                           for k in checkouts)
-        ratio = (f" {statistics.mean(whole['this']) / statistics.mean(whole['ref']):.2f} |"
-                 if len(checkouts) == 2 else "")
-        print(f"| {fname} | {cells} |{ratio}", flush=True)
+        whole, last = _time_function(runs, fname, args.seeds, args.trials, args.jsonl)
+        mean = {k: statistics.mean(v) for k, v in whole.items()}
+        cells = " | ".join(f"{mean[k]:.2f} | {statistics.mean(last[k]):.2f}" for k in runs)
+        ratios = "".join(f" {mean['this'] / mean[k]:.2f} |" for k in others)
+        print(f"| {fname} | {cells} |{ratios}", flush=True)
     return 0
 
 

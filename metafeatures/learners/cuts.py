@@ -10,6 +10,12 @@ value over branches) the counts come from one ``bincount`` over the runs of equa
 values; otherwise from a running sum in sorted order. Both give the counts the running
 sum over every position gives (integer sums are exact in any order; fractional weights
 take the same order).
+
+When, in addition, every known value is an integer and the columns' ranges are small
+against the rows (pixel intensities, counts, ordinal codes), no sort is needed: the
+value minus the column's minimum indexes a (column, value, class) grid filled by one
+``bincount``, and the cuts are read off the occupied cells in value order. Integer sums
+are exact, so the counts equal the sorted path's to the last bit.
 """
 
 from __future__ import annotations
@@ -44,11 +50,14 @@ class CutCounts:
 
     Attributes
     ----------
-    xs : ndarray (n, w)
-        Each column sorted ascending (NaN last).
+    xs : ndarray (n, w) or None
+        Each column sorted ascending (NaN last); None when the counts came from the
+        value grid (no sort).
     cols, rows : ndarray (M,)
         Cut ``t`` lies in column ``cols[t]`` between sorted positions ``rows[t]`` and
         ``rows[t] + 1``; ordered by column, then position.
+    below, above : ndarray (M,)
+        The values either side of cut ``t`` (the cut's threshold is their midpoint).
     left : ndarray (M, k)
         Class counts (weights) of the known rows at positions ``<= rows[t]``.
     known : ndarray (w, k)
@@ -59,9 +68,11 @@ class CutCounts:
         Every row weighs 1 (then the weight left of cut ``t`` is ``rows[t] + 1``).
     """
 
-    xs: np.ndarray
+    xs: np.ndarray | None
     cols: np.ndarray
     rows: np.ndarray
+    below: np.ndarray
+    above: np.ndarray
     left: np.ndarray
     known: np.ndarray
     left_int: np.ndarray | None = None
@@ -76,6 +87,11 @@ def cut_counts(block: np.ndarray, y: np.ndarray, k: int, w: np.ndarray | None = 
     ``y``: class codes of the n rows; ``w``: their weights (default 1).
     """
     n, width = block.shape
+    unit = w is None or bool((w == 1.0).all())
+    if unit or np.array_equal(w, np.floor(w)):
+        grid = _grid_cut_counts(block, y, k, None if unit else w)
+        if grid is not None:
+            return grid
     order = np.argsort(block, axis=0, kind="stable")  # NaN last
     xs = np.take_along_axis(block, order, axis=0)
     with np.errstate(invalid="ignore"):
@@ -83,7 +99,7 @@ def cut_counts(block: np.ndarray, y: np.ndarray, k: int, w: np.ndarray | None = 
     cols, rows = np.nonzero(boundary.T)
     present = ~np.isnan(xs)
     m = present.sum(axis=0)
-    unit = w is None or bool((w == 1.0).all())
+    below, above = xs[rows, cols], xs[rows + 1, cols]
     if unit or np.array_equal(w, np.floor(w)):
         # runs of equal values: run r of column c holds sorted positions after its
         # r-th cut; its class counts by one bincount, the counts left of a cut by a
@@ -105,8 +121,8 @@ def cut_counts(block: np.ndarray, y: np.ndarray, k: int, w: np.ndarray | None = 
         last = offset + np.maximum(run[np.maximum(m - 1, 0), np.arange(width)], 0)
         known_int = cum[last] - base
         known_int[m == 0] = 0
-        return CutCounts(xs, cols, rows, left_int.astype(float), known_int.astype(float),
-                         left_int, known_int, unit)
+        return CutCounts(xs, cols, rows, below, above, left_int.astype(float),
+                         known_int.astype(float), left_int, known_int, unit)
     else:
         onehot = np.zeros((n, k))
         onehot[np.arange(n), y] = w
@@ -114,4 +130,54 @@ def cut_counts(block: np.ndarray, y: np.ndarray, k: int, w: np.ndarray | None = 
         left = cum[rows, cols]
         known = cum[np.maximum(m - 1, 0), np.arange(width)]
         known[m == 0] = 0.0
-    return CutCounts(xs, cols, rows, left, known)
+    return CutCounts(xs, cols, rows, below, above, left, known)
+
+
+#: The value grid is used when (range of values) x classes <= this many times the rows:
+#: then filling and scanning it costs no more than a few passes over the block.
+_GRID_FACTOR = 2
+
+
+def _grid_cut_counts(block: np.ndarray, y: np.ndarray, k: int, w: np.ndarray | None
+                     ) -> CutCounts | None:
+    """:func:`cut_counts` without sorting, for integer values of small range (else None).
+
+    ``w``: integer weights, or None for unit weights.
+    """
+    n, width = block.shape
+    if n < 16 or width == 0:
+        return None
+    present = ~np.isnan(block)
+    m = present.sum(axis=0)
+    if not m.all():
+        return None  # an all-missing column: left to the sorted path
+    with np.errstate(invalid="ignore"):
+        lo, hi = np.nanmin(block, axis=0), np.nanmax(block, axis=0)
+    span = int(np.max(hi - lo)) + 1 if np.isfinite(hi - lo).all() else 0
+    if span <= 0 or span * k > _GRID_FACTOR * n:
+        return None
+    offset = np.where(present, block - lo, 0.0)
+    code = offset.astype(np.int64)
+    if not np.array_equal(code, offset):
+        return None  # a non-integer value
+    cell = code + (np.arange(width) * span)[None, :]  # (column, value) cell of each entry
+    cell_p = cell[present]
+    occupied = np.bincount(cell_p, minlength=width * span).reshape(width, span)
+    weights = None if w is None else np.broadcast_to(w[:, None], block.shape)[present]
+    counts = np.bincount(cell_p * k + np.broadcast_to(y[:, None], block.shape)[present],
+                         weights=weights, minlength=width * span * k)
+    if weights is not None:
+        counts = np.rint(counts).astype(np.int64)  # integer sums: exact
+    cum = np.cumsum(counts.reshape(width, span, k), axis=1)
+    occ_cols, occ_vals = np.nonzero(occupied)  # by column, then value
+    last = np.ones(len(occ_cols), dtype=bool)  # each column's largest value: no cut after it
+    last[:-1] = occ_cols[1:] != occ_cols[:-1]
+    cut = np.flatnonzero(~last)
+    cols, vals = occ_cols[cut], occ_vals[cut]
+    rows = np.cumsum(occupied, axis=1)[cols, vals] - 1  # sorted position of the run's end
+    left_int = cum[cols, vals]
+    known_int = cum[:, -1]
+    below = lo[cols] + vals
+    above = lo[cols] + occ_vals[cut + 1]
+    return CutCounts(None, cols, rows.astype(np.int64), below, above, left_int.astype(float),
+                     known_int.astype(float), left_int, known_int, w is None)

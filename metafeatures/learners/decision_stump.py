@@ -91,8 +91,7 @@ def _numeric_splits(x: np.ndarray, y: np.ndarray, k: int, total: np.ndarray
             if t < 0 or not np.isfinite(best_score[c]):
                 out.append((np.inf, ()))
                 continue
-            i = int(cc.rows[t])
-            threshold = (cc.xs[i, c] + cc.xs[i + 1, c]) / 2.0
+            threshold = (cc.below[t] + cc.above[t]) / 2.0
             out.append((float(best_score[c]), (True, threshold, cc.left[t], right[t], miss[c])))
     return out
 

@@ -81,7 +81,7 @@ def _numeric_candidates(x: np.ndarray, y: np.ndarray, w: np.ndarray, k: int, min
                           np.zeros(w_), np.zeros(w_)))
             continue
         cc = cut_counts(block, y, k, w)
-        known, xs = cc.known, cc.xs
+        known = cc.known
         if cc.left_int is not None:  # integer counts: exact sums, entropies by look-up
             right = cc.known_int[cc.cols] - cc.left_int
             if cc.unit:
@@ -94,20 +94,18 @@ def _numeric_candidates(x: np.ndarray, y: np.ndarray, w: np.ndarray, k: int, min
             lw, rw = cc.left.sum(-1), right.sum(-1)
         valid = (lw >= min_leaf) & (rw >= min_leaf)
         left = cc.left_int if cc.left_int is not None else cc.left
-        cols, rows, left, right, lw, rw = (a[valid] for a in (cc.cols, cc.rows, left, right,
-                                                              lw, rw))
+        mid = (cc.below + cc.above) / 2.0  # each cut's threshold
+        cols, rows, left, right, lw, rw, mid = (a[valid] for a in (cc.cols, cc.rows, left, right,
+                                                                   lw, rw, mid))
         score = _h(left) + _h(right)
         best_score = np.full(w_, np.inf)
         np.minimum.at(best_score, cols, score)
         # the first position of each column's minimum (np.argmin's choice)
         first = np.flatnonzero(score == best_score[cols])
         first = first[np.unique(cols[first], return_index=True)[1]]
-        best = np.zeros(w_, dtype=np.int64)
-        best[cols[first]] = rows[first]
-        best_lw, best_rw = np.zeros(w_), np.zeros(w_)
+        best_lw, best_rw, threshold = np.zeros(w_), np.zeros(w_), np.zeros(w_)
         best_lw[cols[first]], best_rw[cols[first]] = lw[first], rw[first]
-        at = np.arange(w_)
-        threshold = (xs[best, at] + xs[np.minimum(best + 1, n - 1), at]) / 2.0
+        threshold[cols[first]] = mid[first]  # columns without a valid cut: unused
         parts.append((best_score, known, np.bincount(cols, minlength=w_), threshold,
                       best_lw, best_rw))
     return tuple(np.concatenate([pt[i] for pt in parts]) for i in range(6))

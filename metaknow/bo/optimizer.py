@@ -28,7 +28,7 @@ from metaknow.bo.history import RunHistory, Trial
 from metaknow.bo.initial_design import InitialDesign, SobolDesign, default_size
 from metaknow.bo.intensifier import FoldRace, Intensifier
 from metaknow.bo.maximizer import (AcquisitionMaximizer, LocalAndRandomSearch, RandomInterleaving,
-                                   first_new)
+                                   first_new, fix_activity)
 from metaknow.bo.runner import Outcome, ProcessRunner, Runner, SerialRunner
 from metaknow.bo.surrogate import PriorObservations, RandomForestSurrogate
 from metaknow.bo.transfer import TransferPrior
@@ -80,10 +80,13 @@ class Optimizer:
     branch_share : float
         Share of the other model-phase proposals that maximise the acquisition within one
         branch: a top-level categorical parameter (one that others are conditioned on, or
-        any if none is) fixed to a choice drawn uniformly, the local search started from
-        that branch's best trials and expected improvement measured against that branch's
-        best cost. Without it a branch whose first random points look worse than another
-        is never modelled well enough to be tried again (the stall of issue 18).
+        any if none is) fixed to a choice drawn uniformly among those other than the
+        incumbent's, the local search started from the best trials moved into that
+        branch (shared parameters kept, the branch's own from its best trial) and from
+        the branch's best trials, and expected improvement measured against that
+        branch's best cost. Without it a branch whose first random points look worse
+        than another is never modelled well enough to be tried again (the stalls of
+        issues 18 and 28).
     intensifier : Intensifier, optional
         Races challengers fold by fold when ``optimize`` is given ``n_folds``.
     priors : PriorObservations, optional
@@ -207,6 +210,10 @@ class Optimizer:
             y = np.concatenate([y, np.full(len(self._pending), float(y.max()))])
         if np.ptp(y) == 0 and self.priors is None and self.transfer is None:
             return self._random_new(rng, taken), "random"
+        n_own = len(trials)
+        order = np.argsort(y[:n_own], kind="stable")
+        starts = X[order]  # evaluated configurations, best first
+        fixed = self._draw_branch(rng, starts)
         surrogate = RandomForestSurrogate(self.n_trees, log_costs=self.log_costs,
                                           seed=int(rng.integers(2 ** 31 - 1)))
         surrogate.fit(X, y, priors=None if self.transfer is not None else self.priors)
@@ -216,14 +223,8 @@ class Optimizer:
         if not math.isfinite(best):
             best = float(np.min(surrogate.y_train_))
         acq = ACQUISITIONS[self.acquisition]
-        order = np.argsort(y[: len(trials)], kind="stable")
-
-        starts = X[order]  # evaluated configurations, best first
-        fixed = None
-        if self._branches and rng.random() < self.branch_share:
-            i = self._branches[int(rng.integers(len(self._branches)))]
-            fixed = (i, int(rng.integers(self.space.cat_sizes[i])))
-            mine = starts[:, i] == fixed[1]
+        if fixed is not None:
+            mine = starts[:, fixed[0]] == fixed[1]
             if mine.any() and self.transfer is None:  # improve on the branch's own best
                 best = float(surrogate.transform(np.array([y[order][mine][0]]))[0])
 
@@ -232,15 +233,55 @@ class Optimizer:
             return acq(mean, var, best)
 
         if self.transfer is not None:  # the transfer acquisition replaces the target's own
-            n_own = len(trials)
             score = self.transfer.acquisition(surrogate, X[:n_own], y[:n_own], X[order[0]],
                                               best, rng)
             self.transfer_weights[trial_id] = score.weights_
+        if fixed is not None:  # local searches also start from the best trials moved in
+            starts = np.vstack([self._transplants(starts, fixed, rng), starts])
         candidates = self.maximizer.maximize(self.space, score, starts, rng, fixed=fixed)
         config = first_new(self.space, candidates, taken)
         if config is None:
             return self._random_new(rng, taken), "random"
         return config, "model" if fixed is None else "branch"
+
+    def _draw_branch(self, rng: np.random.Generator, starts: np.ndarray
+                     ) -> tuple[int, int] | None:
+        """At the branch share, a (top-level categorical, choice) to search within.
+
+        The choice is drawn among those other than the incumbent's: the incumbent's
+        branch is what the ordinary model proposals already refine.
+        """
+        if not self._branches or rng.random() >= self.branch_share:
+            return None
+        i = self._branches[int(rng.integers(len(self._branches)))]
+        choices = np.arange(self.space.cat_sizes[i])
+        if len(starts) and len(choices) > 1:
+            choices = choices[choices != starts[0, i]]
+        return i, int(choices[int(rng.integers(len(choices)))])
+
+    def _transplants(self, starts: np.ndarray, fixed: tuple[int, int],
+                     rng: np.random.Generator, n: int = 3) -> np.ndarray:
+        """The best ``n`` trials outside the branch, moved into it.
+
+        Parameters active in both keep their values; those only the branch activates
+        take the values of the branch's best trial (random if it has none). In a
+        conditional space the shared parameters are usually best learnt where most
+        trials are, and the branch's own parameters where its trials are.
+        """
+        i, k = fixed
+        mine = starts[:, i] == k
+        out = starts[~mine][:n].copy()
+        if not len(out):
+            return out
+        out[:, i] = k
+        out = fix_activity(self.space, out, rng)
+        if mine.any():
+            donor = starts[mine][0]
+            fresh = ~np.isnan(donor) & np.isnan(starts[~mine][:n])  # the branch's own parameters
+            take = fresh & ~np.isnan(out)
+            out[take] = np.broadcast_to(donor, out.shape)[take]
+            out = fix_activity(self.space, out, rng)  # a copied choice may switch on others
+        return out
 
     def _vectors(self, trials: list[Trial]) -> np.ndarray:
         """Vector forms of ``trials`` (the history only grows: each is converted once)."""

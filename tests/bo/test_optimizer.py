@@ -235,3 +235,28 @@ def test_wall_time_budget_stops_the_loop() -> None:
     result = Optimizer(BRANIN_SPACE, seed=0).optimize(slow, n_trials=1000, wall_time=1.5)
     assert 1 <= len(result.history) < 20
     assert not result.interrupted
+
+
+def test_branch_starts_move_the_best_trials_into_the_branch() -> None:
+    """Issue 28: shared parameters kept, the branch's own taken from its best trial."""
+    opt = Optimizer(MIXED_SPACE, seed=0)
+    nan = np.nan
+    # kind: 0 linear, 1 quadratic, 2 constant; columns kind, x, depth, rate, solver, tol
+    starts = np.array([[0, 0.3, nan, 0.2, 1, 0.9],     # best: linear, solver b (tol active)
+                       [1, 0.8, 0.6, nan, nan, nan],   # the quadratic branch's best
+                       [2, 0.1, nan, nan, nan, nan],
+                       [1, 0.5, 0.1, nan, nan, nan]])
+    moved = opt._transplants(starts, (0, 1), np.random.default_rng(0))
+    assert moved.shape == (2, 6)  # the trials outside the branch, best first
+    np.testing.assert_array_equal(moved[:, 0], [1, 1])
+    np.testing.assert_array_equal(moved[:, 1], [0.3, 0.1])  # shared parameter kept
+    np.testing.assert_array_equal(moved[:, 2], [0.6, 0.6])  # the branch's own, from its best
+    assert np.isnan(moved[:, 3:]).all()  # linear's parameters are inactive there
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_branch_proposals_avoid_the_incumbents_choice(seed: int) -> None:
+    opt = Optimizer(MIXED_SPACE, seed=0, branch_share=1.0)
+    starts = np.array([[2, 0.1, np.nan, np.nan, np.nan, np.nan]])  # incumbent: constant
+    fixed = opt._draw_branch(np.random.default_rng(seed), starts)
+    assert fixed is not None and fixed[0] == 0 and fixed[1] in (0, 1)

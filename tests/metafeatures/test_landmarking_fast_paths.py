@@ -127,3 +127,25 @@ def test_memos_can_be_emptied_for_repeated_timings() -> None:
     Memo.clear_all()
     memo.get("a", lambda: calls.append(1))
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("weights", ["none", "integer"])
+def test_the_value_grid_gives_the_sorted_paths_cuts_and_counts(weights: str) -> None:
+    """Small-range integer columns skip the sort (issue 28); every field must be equal."""
+    rng = np.random.default_rng(3)
+    n, width, k = 211, 5, 3
+    block = rng.integers(-4, 12, size=(n, width)).astype(float)
+    block[rng.random((n, width)) < 0.1] = np.nan
+    y = rng.integers(0, k, n)
+    w = None if weights == "none" else rng.integers(1, 4, n).astype(float)
+    cc = cut_counts(block, y, k, w)
+    assert cc.xs is None  # the grid path was taken
+    xs, cum, valid = _reference_cuts(block, y, k, np.ones(n) if w is None else w)
+    cols, rows = np.nonzero(valid.T)
+    np.testing.assert_array_equal(cc.cols, cols)
+    np.testing.assert_array_equal(cc.rows, rows)
+    np.testing.assert_array_equal(cc.below, xs[rows, cols])
+    np.testing.assert_array_equal(cc.above, xs[rows + 1, cols])
+    np.testing.assert_array_equal(cc.left, cum[rows, cols])
+    m = (~np.isnan(block)).sum(axis=0)
+    np.testing.assert_array_equal(cc.known, cum[m - 1, np.arange(width)])
