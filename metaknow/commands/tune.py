@@ -24,14 +24,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", help="target column (ARFF default: the last attribute)")
     parser.add_argument("--task", help="classification or regression (default: inferred)")
     parser.add_argument("--space", default="lightgbm", help="search space to tune (default: lightgbm)")
-    parser.add_argument("--budget", type=int, default=50, help="number of trials (default: 50)")
+    parser.add_argument("--budget", type=int, default=None,
+                        help="number of trials (default: 50, or no cap with --wall-time)")
     parser.add_argument("--warm-start", type=int, default=10,
                         help="recommended configurations to start from; 0 = cold start (default: 10)")
     parser.add_argument("--n-jobs", type=int, default=1, help="trials in parallel (default: 1)")
     parser.add_argument("--time-limit", type=float, default=None,
                         help="seconds per fold; slower folds count as a timeout (default: none)")
     parser.add_argument("--wall-time", type=float, default=None,
-                        help="seconds for the whole run (default: none)")
+                        help="seconds for the whole run: a trial running at the end is stopped "
+                             "(default: none)")
+    parser.add_argument("--scheduler", default=None,
+                        help="dask.distributed scheduler address: run the trials on its workers")
     parser.add_argument("--metric", default=None,
                         help="metric to optimise (default: roc_auc / r2); see the evaluation protocol")
     parser.add_argument("--cv", type=int, default=5, help="cross-validation folds (default: 5)")
@@ -60,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.task is not None and args.task not in ("classification", "regression"):
         raise DataError(f"--task must be classification or regression, got {args.task!r}")
-    if args.budget < 1:
+    if args.budget is None and args.wall_time is None:
+        args.budget = 50
+    if args.budget is not None and args.budget < 1:
         raise TuneError(f"--budget must be a positive number of trials, got {args.budget}")
     if args.warm_start < 0:
         raise TuneError(f"--warm-start must be 0 or more, got {args.warm_start}")
@@ -79,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
                       cv=args.cv, n_jobs=args.n_jobs, time_limit=args.time_limit,
                       wall_time=args.wall_time, out=out, seed=args.seed,
                       repository=args.repository, use_priors=args.priors, transfer=args.transfer,
-                      learned_space=args.learned_space, callback=progress.update, refit=False)
+                      learned_space=args.learned_space, callback=progress.update, refit=False,
+                      scheduler=args.scheduler)
     result.history.to_csv(out / "history.csv", index=False)
     plot_anytime(result.history, result.metric, out / "anytime.png")
     summary = {"space": result.space, "metric": result.metric, "best_score": result.best_score,
