@@ -334,7 +334,7 @@ def _refit_fits(trial: Trial, n_folds: int, deadline: Deadline) -> bool:
     """Whether refitting ``trial``'s configuration on all rows ends by 5 % past the
     deadline: one fold's time scaled by the rows (``k / (k - 1)`` of a fold's), doubled
     for safety."""
-    per_fold = trial.seconds / max(1, len(trial.fold_costs) or n_folds)
+    per_fold = trial.time / max(1, len(trial.fold_costs) or n_folds)
     estimate = 2.0 * per_fold * n_folds / max(1, n_folds - 1)
     return estimate <= deadline.left() + 0.05 * deadline.seconds
 
