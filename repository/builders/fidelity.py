@@ -122,7 +122,7 @@ def _interleaved(codes: np.ndarray | None, rows: np.ndarray, rng: np.random.Gene
     return rows[np.lexsort((key, position))]
 
 
-def holdout_plan(dataset: Dataset, seed: int = SEED) -> HoldoutPlan:
+def holdout_plan(dataset: Dataset, seed: int = SEED, sizes: Sequence[int] = SIZES) -> HoldoutPlan:
     """The holdout protocol of a task (see the module docstring); deterministic in ``seed``."""
     n = dataset.n_rows
     codes = np.asarray(dataset.y.cat.codes) if dataset.task == "classification" else None
@@ -133,8 +133,7 @@ def holdout_plan(dataset: Dataset, seed: int = SEED) -> HoldoutPlan:
     pool = np.sort(ordered[n_test:])
     order = _interleaved(None if codes is None else codes[pool], pool,
                          np.random.default_rng([seed, 1]))
-    sizes = tuple(s for s in SIZES if s < len(pool)) + (len(pool),)
-    return HoldoutPlan(test, order, sizes)
+    return HoldoutPlan(test, order, tuple(s for s in sorted(sizes) if s < len(pool)) + (len(pool),))
 
 
 def fidelity_tasks(sources: dict[str, Path], min_rows: int = MIN_ROWS) -> list[tuple[str, DatasetEntry, int]]:
@@ -192,7 +191,8 @@ def _evaluate_size(algorithm: str, config: dict[str, Any], dataset: Dataset, tra
 def build_fidelity(sources: dict[str, Path], work: str | Path, out: str | Path = FIDELITY_DIR, *,
                    spaces: Sequence[tuple[str, str]] = (("lightgbm", "classification"),
                                                         ("lightgbm", "regression")),
-                   n_configs: int = N_CONFIGS, sizes_up_to: int | None = None,
+                   n_configs: int = N_CONFIGS, sizes: Sequence[int] = SIZES,
+                   sizes_up_to: int | None = None,
                    only: Sequence[str] | None = None, min_rows: int = MIN_ROWS,
                    time_limit: float = TIME_LIMIT, n_jobs: int = 1, scheduler: str | None = None,
                    log: Callable[[str], None] = print) -> dict[str, int]:
@@ -209,6 +209,8 @@ def build_fidelity(sources: dict[str, Path], work: str | Path, out: str | Path =
     spaces : sequence of (algorithm, task type)
     n_configs : int
         The first ``n_configs`` configurations of the bundled design.
+    sizes : sequence of int
+        Training sizes below the full pool (:data:`SIZES`).
     sizes_up_to : int, optional
         Only training sizes up to this (a partial build; the rest stays missing).
     only : sequence of str, optional
@@ -245,8 +247,8 @@ def build_fidelity(sources: dict[str, Path], work: str | Path, out: str | Path =
                 "design_seed": DESIGN_SEED, "sizes": list(SIZES), "time_limit": time_limit})
             executor = make_executor(n_jobs, scheduler)
             try:
-                _run(store, executor, tasks, spaces, n_configs, sizes_up_to, time_limit, out,
-                     provenance, counts, log)
+                _run(store, executor, tasks, spaces, n_configs, tuple(sizes), sizes_up_to,
+                     time_limit, out, provenance, counts, log)
             finally:
                 executor.close()
         finally:
@@ -255,7 +257,8 @@ def build_fidelity(sources: dict[str, Path], work: str | Path, out: str | Path =
 
 
 def _run(store: Store, executor: Any, tasks: list[tuple[str, DatasetEntry, int]],
-         spaces: Sequence[tuple[str, str]], n_configs: int, sizes_up_to: int | None,
+         spaces: Sequence[tuple[str, str]], n_configs: int, sizes: tuple[int, ...],
+         sizes_up_to: int | None,
          time_limit: float, out: Path, provenance: int, counts: dict[str, int],
          log: Callable[[str], None]) -> None:
     loaded: dict[str, tuple[Dataset, HoldoutPlan, Any] | None] = {}
@@ -271,12 +274,12 @@ def _run(store: Store, executor: Any, tasks: list[tuple[str, DatasetEntry, int]]
                 log(f"skipped {entry.name}: {reason}")
                 loaded[entry.name] = None
                 return None
-            plan = holdout_plan(data)
+            plan = holdout_plan(data, sizes=sizes)
             _register(store, SOURCE_PREFIX + source, entry.name, data, plan, provenance)
             loaded[entry.name] = (data, plan, executor.share(data))
         return loaded[entry.name]
 
-    units = _work_order(tasks, sizes_up_to)
+    units = _work_order(tasks, len(sizes))
     registered: set[str] = set()
     for size_rank, source, entry, _ in units:
         item = prepare(source, entry)
@@ -300,11 +303,11 @@ def _run(store: Store, executor: Any, tasks: list[tuple[str, DatasetEntry, int]]
                   shared, plan, size, time_limit, out, provenance, counts, log)
 
 
-def _work_order(tasks: list[tuple[str, DatasetEntry, int]], sizes_up_to: int | None
+def _work_order(tasks: list[tuple[str, DatasetEntry, int]], n_sizes: int
                 ) -> Iterator[tuple[int, str, DatasetEntry, int]]:
     """``(size rank, source, entry, rows)``: every task's k-th size before any (k+1)-th,
     tasks smallest first within a rank (the exact sizes are known once a task is read)."""
-    for rank in range(len(SIZES) + 1):
+    for rank in range(n_sizes + 1):
         for source, entry, rows in tasks:
             yield rank, source, entry, rows
 
@@ -386,18 +389,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", default="/work/fidelity-build/work.sqlite",
                         help="working store (outside git)")
     parser.add_argument("--out", default=str(FIDELITY_DIR), help="committed export folder")
-    parser.add_argument("--corpus", default=None)
-    parser.add_argument("--tables", default=None)
+    parser.add_argument("--corpus", default=None, help="corpus folder or manifest")
+    parser.add_argument("--tables", default=None, help="tables folder or manifest")
+    parser.add_argument("--no-tables", action="store_true", help="the corpus only")
     parser.add_argument("--only", nargs="+", default=None, help="only these task names")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
+                        help="training sizes below the full pool")
     parser.add_argument("--sizes-up-to", type=int, default=None)
+    parser.add_argument("--min-rows", type=int, default=MIN_ROWS,
+                        help="build tasks with more rows than this")
     parser.add_argument("--n-configs", type=int, default=N_CONFIGS)
     parser.add_argument("--time-limit", type=float, default=TIME_LIMIT)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--scheduler", default=None)
     a = parser.parse_args(argv)
     try:
-        counts = build_fidelity(default_sources(a.corpus, a.tables), a.work, a.out,
-                                n_configs=a.n_configs, sizes_up_to=a.sizes_up_to, only=a.only,
+        sources = default_sources(a.corpus, a.tables)
+        if a.no_tables:
+            sources.pop("tables", None)
+        counts = build_fidelity(sources, a.work, a.out,
+                                n_configs=a.n_configs, sizes=a.sizes, sizes_up_to=a.sizes_up_to,
+                                min_rows=a.min_rows, only=a.only,
                                 time_limit=a.time_limit, n_jobs=a.n_jobs, scheduler=a.scheduler,
                                 log=lambda m: print(time.strftime("%H:%M:%S"), m, flush=True))
     except RepositoryError as exc:
