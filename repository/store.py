@@ -367,6 +367,17 @@ class Store:
             (task, source, space_key, str(version))).fetchall()
         return {(h, int(f), int(r), int(n)): st for h, f, r, n, st in rows}
 
+    def has_learning_curves(self) -> bool:
+        """Whether some (task, configuration, fold, repeat) is stored at several training
+        sizes (cached until the store changes)."""
+        key = (self._conn.execute("PRAGMA data_version").fetchone()[0], self._conn.total_changes)
+        if getattr(self, "_curves", (None, None))[0] != key:
+            found = self._conn.execute(
+                "SELECT 1 FROM evaluations GROUP BY task_id, configuration_id, fold, repeat "
+                "HAVING count(*) > 1 LIMIT 1").fetchone() is not None
+            self._curves = (key, found)
+        return bool(self._curves[1])
+
     def skipped(self) -> pd.DataFrame:
         return self._frame("SELECT name, source, location, reason FROM skipped ORDER BY source, name")
 
@@ -434,12 +445,13 @@ class Store:
                                   f"stored: {', '.join(available)}")
         # A task evaluated at several training sizes (a learning curve) contributes its
         # largest size only: the full-data performance recommenders learn from.
+        top = ("WITH top AS (SELECT task_id, fold, repeat, max(n_train) AS n FROM evaluations "
+               "GROUP BY task_id, fold, repeat) ", "JOIN top ON top.task_id = e.task_id AND "
+               "top.fold = e.fold AND top.repeat = e.repeat AND top.n = e.n_train ") \
+            if self.has_learning_curves() else ("", "")
         long = self._frame(
-            "WITH top AS (SELECT task_id, fold, repeat, max(n_train) AS n FROM evaluations "
-            "GROUP BY task_id, fold, repeat) "
-            "SELECT e.task_id, e.configuration_id, avg(m.value) AS score FROM evaluations e "
-            "JOIN top ON top.task_id = e.task_id AND top.fold = e.fold AND top.repeat = e.repeat "
-            "AND top.n = e.n_train "
+            f"{top[0]}SELECT e.task_id, e.configuration_id, avg(m.value) AS score FROM evaluations e "
+            f"{top[1]}"
             "JOIN evaluation_metrics m ON m.evaluation_id = e.id AND m.metric = ? "
             "JOIN configurations c ON e.configuration_id = c.id "
             f"WHERE c.space_id IN ({ids}) AND e.status = 'ok' AND m.value IS NOT NULL "
