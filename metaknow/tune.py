@@ -124,7 +124,7 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
          repository: Any = "bundled", use_priors: bool = False, transfer: bool = False,
          refit: bool = True, task: str | None = None, learned_space: bool = False,
          callback: Callable[[Trial, float | None, int], None] | None = None,
-         scheduler: str | None = None) -> TuneResult:
+         scheduler: str | None = None, fidelity: str | None = None) -> TuneResult:
     """Tune ``space`` on a dataset with warm-started random-forest Bayesian optimisation.
 
     Parameters
@@ -181,6 +181,12 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     scheduler : str, optional
         Address of a dask.distributed scheduler: trials run as tasks on its workers
         (as many at once as it has worker threads; ``n_jobs`` is then ignored).
+    fidelity : {"rows"}, optional
+        ``"rows"``: successive halving over training rows
+        (:mod:`metaknow.bo.successive_halving`): a trial is cross-validated on a third,
+        a ninth... of the training rows first and goes on to more rows only while it is
+        among the best third at its rung. ``None``: every trial on all rows, raced fold
+        by fold.
 
     Returns
     -------
@@ -197,6 +203,9 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
             wall_time, (int, float, np.integer, np.floating)) or not wall_time > 0):
         raise TuneError(f"the wall time must be a positive number of seconds, got {wall_time!r}")
     deadline = Deadline(float(wall_time)) if wall_time is not None else None
+    if fidelity not in (None, "rows"):
+        raise TuneError(f"unknown fidelity {fidelity!r}; use 'rows' (successive halving over "
+                        "training rows) or none")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, np.integer))
                                or budget < 1):
         raise TuneError(f"the budget must be a positive number of trials, got {budget!r}")
@@ -219,6 +228,8 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
                 "protocol": protocol.to_dict(), "seed": seed}
     if learned_space:
         settings["learned_space"] = True
+    if fidelity is not None:
+        settings["fidelity"] = fidelity
     run = _load_run(out, settings)
     if run is not None:
         starts, prior_tasks = run["warm_start_configs"], run.get("prior_tasks", [])
@@ -241,12 +252,21 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     priors = _priors(use_priors, prior_tasks[:5], the_space, repository, notes)
     sources = _transfer(transfer, prior_tasks, the_space, repository, notes)
     history = RunHistory(out)
+    objective: Any = FoldObjective(the_space.name, dataset, splits, metric, seed, time_limit,
+                                   None if deadline is None else deadline.at)
+    intensifier: Any = FoldRace()
+    runner = _runner(n_jobs, scheduler, deadline)
+    if fidelity == "rows":
+        from metaknow.bo.successive_halving import RungObjective, RungRunner, SuccessiveHalving
+
+        objective = RungObjective(objective)
+        intensifier = SuccessiveHalving(history, objective.n_folds)
+        runner = RungRunner(runner, objective.n_folds)
+        notes.append("fidelity: successive halving over training rows, rungs of "
+                     + ", ".join(map(str, objective.sizes)) + " rows per fold")
     optimizer = Optimizer(the_space, seed=seed, initial_design=design, priors=priors,
                           transfer=sources, history=history, budget_hint=budget,
-                          intensifier=FoldRace())
-    objective = FoldObjective(the_space.name, dataset, splits, metric, seed, time_limit,
-                              None if deadline is None else deadline.at)
-    runner = _runner(n_jobs, scheduler, deadline)
+                          intensifier=intensifier)
 
     def report(trial: Trial, opt: Optimizer) -> None:
         if callback is not None:

@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wall-time", type=float, default=None,
                         help="seconds for the whole run: a trial running at the end is stopped "
                              "(default: none)")
+    parser.add_argument("--fidelity", choices=("rows",), default=None,
+                        help="rows: successive halving over training rows (cheap subsamples "
+                             "first; for large tables)")
     parser.add_argument("--scheduler", default=None,
                         help="dask.distributed scheduler address: run the trials on its workers")
     parser.add_argument("--metric", default=None,
@@ -86,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
                       wall_time=args.wall_time, out=out, seed=args.seed,
                       repository=args.repository, use_priors=args.priors, transfer=args.transfer,
                       learned_space=args.learned_space, callback=progress.update, refit=False,
-                      scheduler=args.scheduler)
+                      scheduler=args.scheduler, fidelity=args.fidelity)
     result.history.to_csv(out / "history.csv", index=False)
     plot_anytime(result.history, result.metric, out / "anytime.png")
     summary = {"space": result.space, "metric": result.metric, "best_score": result.best_score,

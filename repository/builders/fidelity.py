@@ -48,6 +48,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from metaknow.bo.successive_halving import nested_order
 from metaknow.dataset import Dataset, load_dataset
 from metaknow.evaluation import FoldResult, evaluate_fold
 from metaknow.exceptions import RepositoryError
@@ -104,34 +105,16 @@ class HoldoutPlan:
                 "time_limit": TIME_LIMIT}
 
 
-def _interleaved(codes: np.ndarray | None, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``rows`` in a seeded order whose every prefix holds the classes in proportion.
-
-    Each row's position is its random rank within its class divided by the class size;
-    rows are sorted by position (ties by a random key), so every class's first row comes
-    first. Without classes (regression) a plain permutation.
-    """
-    key = rng.random(len(rows))
-    if codes is None:
-        return rows[np.argsort(key, kind="stable")]
-    position = np.empty(len(rows))
-    for c in np.unique(codes):
-        members = np.flatnonzero(codes == c)
-        ranks = np.argsort(np.argsort(key[members], kind="stable"), kind="stable")
-        position[members] = ranks / len(members)
-    return rows[np.lexsort((key, position))]
-
-
 def holdout_plan(dataset: Dataset, seed: int = SEED, sizes: Sequence[int] = SIZES) -> HoldoutPlan:
     """The holdout protocol of a task (see the module docstring); deterministic in ``seed``."""
     n = dataset.n_rows
     codes = np.asarray(dataset.y.cat.codes) if dataset.task == "classification" else None
     rows = np.arange(n)
-    ordered = _interleaved(codes, rows, np.random.default_rng([seed, 0]))
+    ordered = nested_order(codes, rows, np.random.default_rng([seed, 0]))
     n_test = min(MAX_TEST_ROWS, int(round(TEST_FRACTION * n)))
     test = np.sort(ordered[:n_test])
     pool = np.sort(ordered[n_test:])
-    order = _interleaved(None if codes is None else codes[pool], pool,
+    order = nested_order(None if codes is None else codes[pool], pool,
                          np.random.default_rng([seed, 1]))
     return HoldoutPlan(test, order, tuple(s for s in sorted(sizes) if s < len(pool)) + (len(pool),))
 
