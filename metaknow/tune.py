@@ -231,6 +231,9 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     if fidelity is not None:
         settings["fidelity"] = fidelity
     run = _load_run(out, settings)
+    if run is not None and run.get("fidelity") != fidelity:
+        raise TuneError(f"{out} holds a different run (fidelity differs: {run.get('fidelity')!r} "
+                        f"vs {fidelity!r}); choose another output folder")
     if run is not None:
         starts, prior_tasks = run["warm_start_configs"], run.get("prior_tasks", [])
         notes = list(run.get("notes", []))
