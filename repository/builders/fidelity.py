@@ -44,7 +44,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -61,6 +61,9 @@ from repository.builders.executors import make_executor
 from repository.builders.local import DatasetEntry, collect_datasets
 from repository.records import EvaluationRecord, SpaceRecord, TaskRecord
 from repository.store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FIDELITY_DIR", "SIZES", "MIN_ROWS", "TEST_FRACTION", "MAX_TEST_ROWS", "TIME_LIMIT",
            "HoldoutPlan", "holdout_plan", "fidelity_tasks", "build_fidelity"]
@@ -362,6 +365,48 @@ def _record(task: str, source: str, space: SearchSpace, config: dict[str, Any], 
                             n_train=size)
 
 
+def estimate_remaining(out: str | Path = FIDELITY_DIR, time_limit: float = TIME_LIMIT
+                       ) -> "pd.DataFrame":
+    """Model seconds done and still to do per task, from the committed files.
+
+    Done: fit + predict seconds of every stored evaluation. To do: each missing size of a
+    task's plan (``train_sizes`` of its protocol) costs the task's largest finished size
+    scaled linearly by rows (LightGBM's work per tree grows about linearly with them),
+    capped at ``time_limit`` per configuration. Columns ``task, done_s, todo_s,
+    sizes_done, sizes_todo``; a rough guide, not a promise (fit times carry the build
+    machine's contention).
+    """
+    import pandas as pd
+
+    out = Path(out)
+    with (out / "tasks.csv").open(newline="") as fh:
+        import csv as _csv
+        import json as _json
+
+        plans = {r["name"]: _json.loads(r["protocol"])["train_sizes"] for r in _csv.DictReader(fh)}
+    rows = []
+    for name, sizes in sorted(plans.items()):
+        path = export.pair_path(out, "lightgbm/x", name, compress=False)
+        frame = pd.read_csv(path) if path.is_file() else pd.DataFrame(
+            columns=["n_train", "fit_time", "predict_time", "config_hash"])
+        model = frame["fit_time"].fillna(0) + frame["predict_time"].fillna(0)
+        by_size = model.groupby(frame["n_train"]).sum() if len(frame) else pd.Series(dtype=float)
+        per_config = model.groupby(frame["n_train"]).mean() if len(frame) else pd.Series(dtype=float)
+        counts = frame.groupby("n_train").size() if len(frame) else pd.Series(dtype=int)
+        done = [s for s in sizes if counts.get(s, 0) >= N_CONFIGS]
+        todo = [s for s in sizes if s not in done]
+        todo_s = 0.0
+        if done:
+            base = max(done)
+            for s in todo:
+                per = min(time_limit, float(per_config[base]) * s / base)
+                todo_s += per * (N_CONFIGS - int(counts.get(s, 0)))
+        rows.append({"task": name, "done_s": round(float(by_size.sum()), 1),
+                     "todo_s": round(todo_s, 1) if done else float("nan"),
+                     "sizes_done": done, "sizes_todo": todo})
+    return pd.DataFrame(rows)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m repository.builders.fidelity``: build or resume; returns an exit code."""
     import argparse
@@ -385,7 +430,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=TIME_LIMIT)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--scheduler", default=None)
+    parser.add_argument("--estimate", action="store_true",
+                        help="print model seconds done / to do per task from --out, then exit")
     a = parser.parse_args(argv)
+    if a.estimate:
+        table = estimate_remaining(a.out, a.time_limit)
+        print(table.to_string(index=False))
+        print(f"done {table['done_s'].sum() / 3600:.2f} model-hours; to do at least "
+              f"{table['todo_s'].sum() / 3600:.2f} (tasks with no finished size not counted: "
+              f"{int(table['todo_s'].isna().sum())})")
+        return 0
     try:
         sources = default_sources(a.corpus, a.tables)
         if a.no_tables:
