@@ -1,10 +1,13 @@
 """Successive halving over training rows (``tune --fidelity rows``).
 
-On a large table most of a trial's cost is fitting on many rows, yet a poor configuration
-is usually already poor on a fraction of them. Here a trial climbs *rungs*: at rung ``k``
-every cross-validation fold trains on a nested, seeded (stratified) subsample of its
-training rows of ``1 / eta ** (R - 1 - k)`` of their number, and is scored on the fold's
-full test rows; the last rung is the ordinary evaluation. After each rung the
+On a large table most of a trial's cost is fitting on many rows and predicting many rows,
+yet a poor configuration is usually already poor on a fraction of them. Here a trial
+climbs *rungs*: at rung ``k`` every cross-validation fold trains on a nested, seeded
+(stratified) subsample of its training rows of ``1 / eta ** (R - 1 - k)`` of their
+number, and is scored on a nested subsample of its test rows of the same share (at least
+``min_test`` rows: with many trees prediction costs as much as fitting, so a low rung
+that scored every test row would cost nearly a full evaluation); the last rung is the
+ordinary evaluation, all training and test rows. After each rung the
 :class:`SuccessiveHalving` intensifier decides asynchronously (ASHA, Li et al. 2020)
 whether the trial goes on: only if its cost there is among the best ``ceil(n / eta)`` of
 the ``n`` trials that have reached that rung (itself included). Every trial, warm-started
@@ -66,8 +69,10 @@ class RungObjective:
     """A :class:`~metaknow.tune.FoldObjective` evaluated rung by rung.
 
     ``objective(config, k)`` fits every CV fold on its first ``fractions[k]`` share of a
-    nested order of its training rows and returns the mean cost over the folds, with
-    ``{"rung": k, "n_train": rows, "cost": cost, <mean metrics>}`` as scores.
+    nested order of its training rows, scores it on the same share of its test rows (at
+    least ``min_test``), and returns the mean cost over the folds, with
+    ``{"rung": k, "n_train": rows, "n_test": rows, "cost": cost, <mean metrics>}`` as
+    scores.
 
     Parameters
     ----------
@@ -76,9 +81,12 @@ class RungObjective:
         Reduction factor between rungs.
     min_rows : int
         Training rows of the smallest rung (at least).
+    min_test : int
+        Test rows per fold below the top rung (at least).
     """
 
-    def __init__(self, folds: Any, eta: int = 3, min_rows: int = 1000) -> None:
+    def __init__(self, folds: Any, eta: int = 3, min_rows: int = 1000,
+                 min_test: int = 1000) -> None:
         self.folds = folds
         self.sign = folds.sign
         self.metric = folds.metric
@@ -87,11 +95,13 @@ class RungObjective:
         self.fractions = [s / smallest for s in self.sizes]
         data = folds.dataset
         codes = np.asarray(data.y.cat.codes) if data.task == "classification" else None
-        self._orders = []
-        for i, (_, train, _) in enumerate(folds.splits):
-            train = np.asarray(train)
+        self.min_test = min_test
+        self._orders, self._tests = [], []
+        for i, (_, train, test) in enumerate(folds.splits):
+            train, test = np.asarray(train), np.asarray(test)
             rng = np.random.default_rng([folds.seed, 7919, i])
             self._orders.append(nested_order(None if codes is None else codes[train], train, rng))
+            self._tests.append(nested_order(None if codes is None else codes[test], test, rng))
 
     @property
     def n_folds(self) -> int:
@@ -101,13 +111,16 @@ class RungObjective:
     def __call__(self, config: Configuration, rung: int) -> Evaluation:
         f = self.folds
         costs, metrics = [], []
-        n_used = 0
+        n_used = n_scored = 0
+        top = rung == len(self.sizes) - 1
         for i, (number, _, test) in enumerate(f.splits):
-            order = self._orders[i]
-            n = len(order) if rung == len(self.sizes) - 1 else \
-                max(1, int(round(self.fractions[rung] * len(order))))
+            order, tests = self._orders[i], self._tests[i]
+            n = len(order) if top else max(1, int(round(self.fractions[rung] * len(order))))
+            m = len(tests) if top else min(len(tests), max(self.min_test, int(round(
+                self.fractions[rung] * len(tests)))))
             train = np.sort(order[:n])
-            n_used = max(n_used, n)
+            test = test if top else np.sort(tests[:m])
+            n_used, n_scored = max(n_used, n), max(n_scored, m)
             r = evaluate_fold(f.algorithm, config, f.dataset, train, test, seed=f.seed,
                               fold=number, repeat=f.repeats[i], time_limit=f.time_limit,
                               deadline=f.deadline)
@@ -121,7 +134,8 @@ class RungObjective:
             metrics.append(r.metrics)
         cost = float(np.mean(costs))
         mean = {m: float(np.mean([x[m] for x in metrics])) for m in metrics[0]}
-        return Evaluation(cost, "ok", "", {"rung": rung, "n_train": n_used, "cost": cost, **mean})
+        return Evaluation(cost, "ok", "", {"rung": rung, "n_train": n_used, "n_test": n_scored,
+                                           "cost": cost, **mean})
 
 
 class SuccessiveHalving(Intensifier):
