@@ -364,7 +364,7 @@ def _class_scores(model: Any, X: Any, n_classes: int) -> tuple[np.ndarray, bool]
 def evaluate_fold(algorithm: str | Algorithm, config: Mapping[str, Any], dataset: Any,
                   train_idx: np.ndarray, test_idx: np.ndarray, *, seed: int = 0,
                   fold: int = 0, repeat: int = 0, time_limit: float | None = None,
-                  memory_limit_mb: int | None = None) -> FoldResult:
+                  memory_limit_mb: int | None = None, deadline: float | None = None) -> FoldResult:
     """Fit ``algorithm`` with ``config`` on ``train_idx`` rows and score on ``test_idx``.
 
     Parameters
@@ -387,11 +387,17 @@ def evaluate_fold(algorithm: str | Algorithm, config: Mapping[str, Any], dataset
         outside (SIGTERM, SIGINT, SIGHUP) is restarted and the fold run once more.
     memory_limit_mb : int, optional
         Address-space limit of the worker.
+    deadline : float, optional
+        Wall-clock end (``time.time()`` epoch seconds) of the run this fold belongs to;
+        the worker is killed when it passes, and the result has status ``"stopped"``
+        (the budget ran out, which says nothing about the configuration: not a store
+        status, callers drop it).
 
     Returns
     -------
     FoldResult
-        ``status`` is ``"ok"``, ``"crash"``, ``"timeout"`` or ``"memout"``.
+        ``status`` is ``"ok"``, ``"crash"``, ``"timeout"`` or ``"memout"`` (or
+        ``"stopped"`` with a ``deadline``).
 
     Raises
     ------
@@ -407,12 +413,19 @@ def evaluate_fold(algorithm: str | Algorithm, config: Mapping[str, Any], dataset
     config = space.validate(config)
     kwargs = dict(algorithm=algorithm, config=config, train_idx=np.asarray(train_idx),
                   test_idx=np.asarray(test_idx), seed=seed, fold=fold, repeat=repeat)
-    if (time_limit is None and memory_limit_mb is None) or not isinstance(algorithm, str):
+    if deadline is not None and time.time() >= deadline:
+        return FoldResult(fold, repeat, "stopped", error="not started: the run's deadline had passed")
+    if (time_limit is None and memory_limit_mb is None and deadline is None) \
+            or not isinstance(algorithm, str):
         return FoldResult.from_dict(fit_and_score(dataset, **kwargs))
     for attempt in (1, 2):
         with sandbox.acquire(memory_limit_mb) as box:
             try:
-                out = box.call(dataset, "metaknow.evaluation.fit_and_score", kwargs, time_limit)
+                out = box.call(dataset, "metaknow.evaluation.fit_and_score", kwargs, time_limit,
+                               deadline)
+            except sandbox.SandboxDeadline:
+                return FoldResult(fold, repeat, "stopped", {}, 0.0, 0.0,
+                                  "stopped at the run's wall-clock deadline")
             except sandbox.SandboxTimeout:
                 return FoldResult(fold, repeat, "timeout", {}, float(time_limit or 0.0), 0.0,
                                   f"fit and predict exceeded the time limit of {time_limit:g} s")

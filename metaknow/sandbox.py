@@ -32,7 +32,8 @@ from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from typing import Any, Iterator
 
-__all__ = ["Sandbox", "SandboxTimeout", "SandboxDied", "SandboxMemout", "acquire", "shutdown"]
+__all__ = ["Sandbox", "SandboxTimeout", "SandboxDeadline", "SandboxDied", "SandboxMemout",
+           "acquire", "shutdown"]
 
 #: Native thread pools inside a worker: one thread each (parallelism comes from workers).
 _THREAD_ENV = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -43,6 +44,10 @@ _LOAD_TIMEOUT = 600.0
 
 class SandboxTimeout(Exception):
     """The worker did not answer within the time limit (it has been killed)."""
+
+
+class SandboxDeadline(SandboxTimeout):
+    """The worker was killed at a wall-clock deadline (a run's budget), not its CPU limit."""
 
 
 class SandboxMemout(Exception):
@@ -133,17 +138,19 @@ class Sandbox:
         return None if self._proc is None else self._proc.pid
 
     # ------------------------------------------------------------- requests
-    def _ask(self, message: Any, timeout: float | None) -> Any:
+    def _ask(self, message: Any, timeout: float | None, deadline: float | None = None) -> Any:
         if self._proc is None or self._proc.poll() is not None:
             self._start()
         assert self._conn is not None and self._proc is not None
         try:
             self._conn.send(message)
-            ready = self._wait(timeout)
+            ready = self._wait(timeout, deadline)
         except (BrokenPipeError, ConnectionResetError, OSError):
             ready = True  # the recv below reports how the worker died
         if not ready:
             self.kill()
+            if deadline is not None and time.time() >= deadline:
+                raise SandboxDeadline("stopped at the run's wall-clock deadline")
             raise SandboxTimeout(f"no answer within {timeout:g} s")
         try:
             return self._conn.recv()
@@ -155,22 +162,32 @@ class Sandbox:
             reason = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
             raise SandboxDied(f"worker process died ({reason})", -code if code < 0 else None) from None
 
-    def _wait(self, limit: float | None) -> bool:
-        """Wait for an answer while the worker has used less than ``limit`` seconds.
+    def _wait(self, limit: float | None, deadline: float | None = None) -> bool:
+        """Wait for an answer while the worker has used less than ``limit`` seconds and
+        the wall clock (``time.time()``) is before ``deadline``.
 
         Where ``/proc`` shows the worker's CPU time (Linux), the limit counts the worker's
         CPU seconds, plus the seconds it spends neither running nor runnable (a hang), so
         a busy machine slows a fit down without turning it into a timeout. Elsewhere the
-        limit is wall-clock time.
+        limit is wall-clock time. The deadline is wall-clock time everywhere: it is the
+        end of a run's budget (``tune --wall-time``), which the user counts in seconds
+        of their own time; it is epoch time so that a deadline set on one machine holds
+        on a cluster's others.
         """
         assert self._conn is not None and self._proc is not None
-        if limit is None:
+        if limit is None and deadline is None:
             return self._conn.poll(None)
+        if limit is None:
+            limit = float("inf")
         pid = self._proc.pid
         start, t0 = _cpu_and_state(pid), time.monotonic()
         stalled, last = 0.0, t0
         step = min(1.0, max(0.02, limit / 20))
+        if deadline is not None:
+            step = min(step, max(0.02, (deadline - time.time()) / 20))
         while not self._conn.poll(step):
+            if deadline is not None and time.time() >= deadline:
+                return False
             now, probe = time.monotonic(), _cpu_and_state(pid)
             if start is None or probe is None:
                 used = now - t0  # no /proc: wall clock
@@ -184,20 +201,23 @@ class Sandbox:
         return True
 
     def call(self, dataset: Any, function: str, kwargs: dict[str, Any],
-             time_limit: float | None = None) -> Any:
+             time_limit: float | None = None, deadline: float | None = None) -> Any:
         """Run ``function`` (a dotted name) as ``function(dataset=dataset, **kwargs)``.
+
+        ``deadline`` (epoch seconds, optional) stops the worker at that wall-clock time,
+        whatever its CPU use, loading the dataset included.
 
         Raises
         ------
-        SandboxTimeout, SandboxDied
+        SandboxTimeout, SandboxDeadline, SandboxDied
         """
         key = dataset_key(dataset)
         if self._dataset_key != key or self._proc is None or self._proc.poll() is not None:
             if self._proc is None or self._proc.poll() is not None:
                 self._start()
-            self._ask(("dataset", key, dataset), _LOAD_TIMEOUT)
+            self._ask(("dataset", key, dataset), _LOAD_TIMEOUT, deadline)
             self._dataset_key = key
-        status, value = self._ask(("call", key, function, kwargs), time_limit)
+        status, value = self._ask(("call", key, function, kwargs), time_limit, deadline)
         if status == "memout":
             raise SandboxMemout(value)
         if status == "error":  # a bug in the request itself, not in a model

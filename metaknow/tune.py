@@ -26,7 +26,8 @@ from metaknow.bo.initial_design import (InitialDesign, SobolDesign, WarmStartDes
                                         default_size, recommended_configs)
 from metaknow.bo.intensifier import FoldRace
 from metaknow.bo.optimizer import Optimizer
-from metaknow.bo.runner import Evaluation, SerialRunner, ThreadRunner
+from metaknow.bo.deadline import Deadline, DeadlineRunner
+from metaknow.bo.runner import Evaluation, Runner, SerialRunner, ThreadRunner
 from metaknow.dataset import Dataset, load_dataset
 from metaknow.evaluation import (METRICS, PRIMARY_METRIC, Protocol, error_cause, evaluate_fold,
                                  higher_is_better, make_splits, split_repeats)
@@ -91,7 +92,8 @@ class FoldObjective:
     """
 
     def __init__(self, algorithm: str, dataset: Dataset, splits: Sequence[tuple[int, Any, Any]],
-                 metric: str, seed: int = 0, time_limit: float | None = None) -> None:
+                 metric: str, seed: int = 0, time_limit: float | None = None,
+                 deadline: float | None = None) -> None:
         self.algorithm = algorithm
         self.dataset = dataset
         self.splits = list(splits)
@@ -100,6 +102,7 @@ class FoldObjective:
         self.sign = -1.0 if higher_is_better(metric) else 1.0
         self.seed = seed
         self.time_limit = time_limit
+        self.deadline = deadline  # epoch seconds: the run's wall-clock end (folds past it stop)
 
     @property
     def n_folds(self) -> int:
@@ -111,7 +114,8 @@ class FoldObjective:
         if algorithm == JOINT:
             algorithm, config = joint_split(config)
         result = evaluate_fold(algorithm, config, self.dataset, train, test, seed=self.seed,
-                               fold=number, repeat=self.repeats[fold], time_limit=self.time_limit)
+                               fold=number, repeat=self.repeats[fold], time_limit=self.time_limit,
+                               deadline=self.deadline)
         if result.status != "ok":
             return Evaluation(math.inf, result.status, result.error or result.status)
         value = result.metrics.get(self.metric, math.nan)
@@ -129,7 +133,8 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
          repository: Any = "bundled", use_priors: bool = False, transfer: bool = False,
          refit: bool = True, task: str | None = None, learned_space: bool = False,
          callback: Callable[[Trial, float | None, int], None] | None = None,
-         messages: Callable[[str], None] | None = None) -> TuneResult:
+         messages: Callable[[str], None] | None = None, scheduler: str | None = None,
+         fidelity: str | None = None) -> TuneResult:
     """Tune ``space`` on a dataset with warm-started random-forest Bayesian optimisation.
 
     Parameters
@@ -161,7 +166,11 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     time_limit : float, optional
         Seconds per fold; a fold past it is stopped and the trial recorded as a timeout.
     wall_time : float, optional
-        Seconds for the whole run.
+        Seconds for the whole run, counted from the call: no trial starts after it, a
+        fold running at the deadline is killed (its trial is not recorded; a resumed run
+        evaluates it again), and the refit runs only when the incumbent's fit times say
+        it ends within 5 % past the deadline (else a note says it was skipped). With
+        ``budget`` too, whichever comes first ends the run.
     out : path, optional
         Output folder: ``history.jsonl``, ``run.json``, ``best_config.json``. Resumes
         when it already holds this run. Checked before any work, and held by one run at
@@ -190,6 +199,15 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     messages : callable, optional
         Called with a line of progress news before the trials start (e.g. ``"resuming run
         in DIR: N trial(s) done"``); the CLI prints them on stderr.
+    scheduler : str, optional
+        Address of a dask.distributed scheduler: trials run as tasks on its workers
+        (as many at once as it has worker threads; ``n_jobs`` is then ignored).
+    fidelity : {"rows"}, optional
+        ``"rows"``: successive halving over training rows
+        (:mod:`metaknow.bo.successive_halving`): a trial is cross-validated on a third,
+        a ninth... of the training rows first and goes on to more rows only while it is
+        among the best third at its rung. ``None``: every trial on all rows, raced fold
+        by fold.
 
     Returns
     -------
@@ -214,6 +232,13 @@ def _check_arguments(budget: Any, warm_start: Any, wall_time: Any, learned_space
     """Argument errors, before any work (one line each)."""
     if budget is None and wall_time is None:
         raise TuneError("give a budget (number of trials) and/or a wall time")
+    if wall_time is not None and (isinstance(wall_time, bool) or not isinstance(
+            wall_time, (int, float, np.integer, np.floating)) or not wall_time > 0):
+        raise TuneError(f"the wall time must be a positive number of seconds, got {wall_time!r}")
+    deadline = Deadline(float(wall_time)) if wall_time is not None else None
+    if fidelity not in (None, "rows"):
+        raise TuneError(f"unknown fidelity {fidelity!r}; use 'rows' (successive halving over "
+                        "training rows) or none")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, np.integer))
                                or budget < 1):
         raise TuneError(f"the budget must be a positive number of trials, got {budget!r}")
@@ -261,7 +286,12 @@ def _tune(data: Any, target: str | None, space: str, budget: int | None, warm_st
                 "protocol": protocol.to_dict(), "seed": seed}
     if learned_space:
         settings["learned_space"] = True
+    if fidelity is not None:
+        settings["fidelity"] = fidelity
     run = _load_run(out, settings)
+    if run is not None and run.get("fidelity") != fidelity:
+        raise TuneError(f"{out} holds a different run (fidelity differs: {run.get('fidelity')!r} "
+                        f"vs {fidelity!r}); choose another output folder")
     if run is not None:
         starts, prior_tasks = run["warm_start_configs"], run.get("prior_tasks", [])
         notes = list(run.get("notes", []))
@@ -287,18 +317,33 @@ def _tune(data: Any, target: str | None, space: str, budget: int | None, warm_st
     priors = _priors(use_priors, prior_tasks[:5], the_space, repository, notes)
     sources = _transfer(transfer, prior_tasks, the_space, repository, notes)
     history = RunHistory(out)
+    objective: Any = FoldObjective(the_space.name, dataset, splits, metric, seed, time_limit,
+                                   None if deadline is None else deadline.at)
+    intensifier: Any = FoldRace()
+    runner = _runner(n_jobs, scheduler, deadline)
+    if fidelity == "rows":
+        from metaknow.bo.successive_halving import RungObjective, RungRunner, SuccessiveHalving
+
+        objective = RungObjective(objective)
+        intensifier = SuccessiveHalving(history, objective.n_folds)
+        runner = RungRunner(runner, objective.n_folds)
+        notes.append("fidelity: successive halving over training rows, rungs of "
+                     + ", ".join(map(str, objective.sizes)) + " rows per fold")
     optimizer = Optimizer(the_space, seed=seed, initial_design=design, priors=priors,
                           transfer=sources, history=history, budget_hint=budget,
-                          intensifier=FoldRace())
-    objective = FoldObjective(the_space.name, dataset, splits, metric, seed, time_limit)
-    runner = SerialRunner() if n_jobs == 1 else ThreadRunner(_int(n_jobs, "n_jobs"))
+                          intensifier=intensifier)
 
     def report(trial: Trial, opt: Optimizer) -> None:
         if callback is not None:
             inc = opt.incumbent
             callback(trial, None if inc is None else objective.sign * inc.cost, len(opt.history))
 
-    result = optimizer.optimize(objective, budget, wall_time=wall_time, n_jobs=n_jobs,
+    if deadline is not None and deadline.passed:
+        runner.close()
+        raise TuneError(f"the wall time of {deadline.seconds:g} s ran out before the first trial "
+                        "(loading the data and the warm start took it); allow more --wall-time")
+    result = optimizer.optimize(objective, budget, n_jobs=runner.n_jobs,
+                                wall_time=None if deadline is None else max(deadline.left(), 1e-3),
                                 n_folds=objective.n_folds, callback=report, runner=runner)
     inc = optimizer.incumbent
     if optimizer.transfer_weights:
@@ -306,12 +351,19 @@ def _tune(data: Any, target: str | None, space: str, budget: int | None, warm_st
         shares = ", ".join(f"{k} {v:.2f}" for k, v in last.items() if v > 0)
         notes.append(f"transfer weights at the last model-based proposal: {shares}")
     if inc is None:
+        if deadline is not None and deadline.passed and not len(history):
+            raise TuneError(f"no trial finished within the wall time of {deadline.seconds:g} s; "
+                            "allow more --wall-time")
         raise TuneError(no_incumbent_message(history, out))
     sign = objective.sign
     best_score = sign * inc.cost
     if out is not None:
         write_json_atomic(Path(out) / BEST_FILE, best_config_document(
             the_space, metric, best_score, inc.trial_id, inc.config))
+    if refit and deadline is not None and not _refit_fits(inc, objective.n_folds, deadline):
+        refit = False
+        notes.append("refit skipped: at the incumbent's fit times it would not end within "
+                     "the wall time; refit best_config yourself")
     model = _refit(the_space, inc.config, dataset, seed) if refit else None
     return TuneResult(inc.config, best_score, metric, the_space.key,
                       history_frame(history, sign, metric), model, result.interrupted,
@@ -398,6 +450,27 @@ def history_frame(history: RunHistory, sign: float, metric: str) -> pd.DataFrame
         frame.insert(2, "best_score", sign * best.where(np.isfinite(best)))
         frame.attrs["metric"] = metric
     return frame
+
+
+def _runner(n_jobs: int, scheduler: str | None, deadline: Deadline | None) -> Runner:
+    """Where trials run: this process, threads, or a dask cluster; stopped trials dropped
+    when the run has a deadline."""
+    if scheduler is not None:
+        from metaknow.bo.dask_runner import DaskRunner
+
+        runner: Runner = DaskRunner(scheduler)
+    else:
+        runner = SerialRunner() if n_jobs == 1 else ThreadRunner(_int(n_jobs, "n_jobs"))
+    return runner if deadline is None else DeadlineRunner(runner)
+
+
+def _refit_fits(trial: Trial, n_folds: int, deadline: Deadline) -> bool:
+    """Whether refitting ``trial``'s configuration on all rows ends by 5 % past the
+    deadline: one fold's time scaled by the rows (``k / (k - 1)`` of a fold's), doubled
+    for safety."""
+    per_fold = trial.time / max(1, len(trial.fold_costs) or n_folds)
+    estimate = 2.0 * per_fold * n_folds / max(1, n_folds - 1)
+    return estimate <= deadline.left() + 0.05 * deadline.seconds
 
 
 def _int(value: Any, name: str) -> int:

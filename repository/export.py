@@ -7,8 +7,16 @@ Layout of an export folder::
     splits/<source>/<task>.txt.gz            test fold of every row (-1 = unused), per repeat
     spaces/<algorithm>-<task type>.json      space definition + its configurations by hash
     evaluations/<algorithm>/<task>.csv.gz    per-fold status, times, metrics, error
+                                             (or plain ``.csv``, see ``compress``)
     skipped.csv                              datasets a build could not use, with the reason
     metafeatures.csv                         tasks x meta-features (+ extractor, version)
+
+An evaluation file has an ``n_train`` column (rows the model was fitted on) only when
+some of its evaluations were not fitted on the rows the task's stored splits imply — a
+learning curve, as in ``repository/fidelity/``; without it (every file written before
+``n_train`` existed, and every k-fold pair since) the reader leaves ``n_train`` to the
+store, which derives it from the splits. Old exports therefore import unchanged, and an
+ordinary pair's bytes do not change.
 
 Each evaluation file holds one (space, task) pair and is written atomically (temporary
 file + rename) when the pair is complete, so a folder under version control grows by
@@ -37,6 +45,7 @@ import pandas as pd
 from metaknow.exceptions import RepositoryError
 from metaknow.space import config_hash
 from repository.records import EvaluationRecord, MetaFeatureRecord, SpaceRecord, TaskRecord
+from repository.schema import train_sizes
 from repository.store import Store
 
 __all__ = ["FORMAT", "export_pair", "export_store", "write_tasks", "write_skipped",
@@ -93,13 +102,19 @@ def _safe(name: str) -> str:
     return name.replace("/", "_").replace("\\", "_")
 
 
-def pair_path(folder: Path, space_key: str, task: str) -> Path:
+def pair_path(folder: Path, space_key: str, task: str, compress: bool = True) -> Path:
     algorithm = space_key.split("/")[0]
-    return Path(folder) / "evaluations" / algorithm / f"{_safe(task)}.csv.gz"
+    return Path(folder) / "evaluations" / algorithm / f"{_safe(task)}.csv{'.gz' if compress else ''}"
 
 
-def export_pair(store: Store, space_key: str, task: str, source: str, folder: str | Path) -> Path:
-    """Write the evaluations of one (space, task) pair, its task, splits and space."""
+def export_pair(store: Store, space_key: str, task: str, source: str, folder: str | Path,
+                compress: bool = True) -> Path:
+    """Write the evaluations of one (space, task) pair, its task, splits and space.
+
+    ``compress=False`` writes plain CSV (``<task>.csv``): larger, but a pair file that
+    grows (a learning curve filled size by size) then shows in version control as
+    appended lines.
+    """
     folder = Path(folder)
     ev = store.evaluations(space=space_key, task=task, source=source)
     if ev.empty:
@@ -107,17 +122,36 @@ def export_pair(store: Store, space_key: str, task: str, source: str, folder: st
     _write_space(store, space_key, folder)
     _write_splits(store, task, source, folder)
     fixed = {"config_hash", "space", "version", "task", "source", "params", "fold", "repeat",
-             "status", "fit_time", "predict_time", "error"}
+             "n_train", "status", "fit_time", "predict_time", "error"}
     metrics = sorted(c for c in ev.columns if c not in fixed)
+    implied = _implied_sizes(store, task, source)
+    with_sizes = any(int(n) != implied.get((int(f), int(r)), 0)
+                     for n, f, r in zip(ev["n_train"], ev["fold"], ev["repeat"]))
+    if with_sizes:  # size by size, so a file filled one size at a time grows at its end
+        ev = ev.sort_values("n_train", kind="stable")
+    sizes = [int(n) for n in ev["n_train"]]
     rows = [[h, v, int(f), int(r), s, _num(ft, 4), _num(pt, 4),
              *[_num(row[m]) for m in metrics], e if isinstance(e, str) else ""]
             for h, v, f, r, s, ft, pt, e, (_, row) in zip(
                 ev["config_hash"], ev["version"], ev["fold"], ev["repeat"], ev["status"],
                 ev["fit_time"], ev["predict_time"], ev["error"], ev.iterrows())]
+    header = _EVAL_FIXED + metrics + ["error"]
+    if with_sizes:  # after repeat: config_hash, space_version, fold, repeat, n_train, ...
+        header.insert(4, "n_train")
+        for row, n in zip(rows, sizes):
+            row.insert(4, n)
     write_tasks(store, folder)  # before the pair file: a reader never sees it without its task
-    path = pair_path(folder, space_key, task)
-    _atomic_write(path, _gzip(_csv_text(rows, _EVAL_FIXED + metrics + ["error"])))
+    path = pair_path(folder, space_key, task, compress)
+    text = _csv_text(rows, header)
+    _atomic_write(path, _gzip(text) if compress else text.encode())
     return path
+
+
+def _implied_sizes(store: Store, task: str, source: str) -> dict[tuple[int, int], int]:
+    row = store.task(task, source)
+    if row is None or not row.get("splits") or not row.get("n_rows"):
+        return {}
+    return train_sizes(list(row["splits"]), int(row["n_rows"]))
 
 
 def _write_space(store: Store, space_key: str, folder: Path) -> None:
@@ -227,7 +261,8 @@ def read_export(folder: str | Path,
     # List the pair files first: a build writes a pair's space and task before the pair
     # file, so every pair listed here finds its space and task below even if the build is
     # adding files while we read.
-    pair_files = sorted((folder / "evaluations").glob("*/*.csv.gz"))
+    pair_files = sorted([*(folder / "evaluations").glob("*/*.csv.gz"),
+                         *(folder / "evaluations").glob("*/*.csv")])
     spaces: dict[str, dict[str, Any]] = {}
     for path in sorted((folder / "spaces").glob("*.json")):
         doc = json.loads(path.read_text())
@@ -262,7 +297,8 @@ def read_export(folder: str | Path,
     for done, path in enumerate(pair_files):
         if progress is not None:
             progress(done, len(pair_files))
-        algorithm, task = path.parent.name, path.name[: -len(".csv.gz")]
+        algorithm = path.parent.name
+        task = path.name[: -len(".csv.gz")] if path.name.endswith(".gz") else path.name[: -len(".csv")]
         if task not in tasks:
             raise RepositoryError(f"{path}: task {task!r} is missing from tasks.csv")
         source, task_type = tasks[task]
@@ -270,8 +306,12 @@ def read_export(folder: str | Path,
         if key not in spaces:
             raise RepositoryError(f"{path}: space {key} is missing from spaces/")
         configs = spaces[key]["configurations"]
-        reader = csv.DictReader(io.StringIO(gzip.decompress(path.read_bytes()).decode()))
-        metrics = [c for c in (reader.fieldnames or []) if c not in _EVAL_FIXED and c != "error"]
+        raw = path.read_bytes()
+        reader = csv.DictReader(io.StringIO(
+            (gzip.decompress(raw) if path.name.endswith(".gz") else raw).decode()))
+        metrics = [c for c in (reader.fieldnames or [])
+                   if c not in _EVAL_FIXED and c not in ("error", "n_train")]
+        sized = "n_train" in (reader.fieldnames or [])
         for row in reader:
             h = row["config_hash"]
             if h not in configs:
@@ -280,7 +320,8 @@ def read_export(folder: str | Path,
             yield EvaluationRecord(task, source, key, row["space_version"], configs[h],
                                    int(row["fold"]), int(row["repeat"]), values, row["status"],  # type: ignore[arg-type]
                                    _float(row["fit_time"]), _float(row["predict_time"]),
-                                   row["error"] or None, config_hash=h)
+                                   row["error"] or None, config_hash=h,
+                                   n_train=int(row["n_train"]) if sized else None)
     if progress is not None:
         progress(len(pair_files), len(pair_files))
 

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 from metaknow.exceptions import RepositoryError, SpaceError
 from metaknow.space import SearchSpace, canonical_json, config_hash
 from repository.records import EvaluationRecord, MetaFeatureRecord, SpaceRecord, TaskRecord
+from repository.schema import train_sizes
 
 __all__ = ["IngestWriter"]
 
@@ -32,8 +33,9 @@ class IngestWriter:
         self.task_ids: dict[tuple[str, str], int] = {}
         self.space_ids: dict[tuple[str, str], int] = {}
         self.config_ids: dict[tuple[int, str], int] = {}
-        # pending evaluations by (task, configuration, fold, repeat): the last record wins
-        self.pending: dict[tuple[int, int, int, int], tuple[tuple[Any, ...], dict[str, float | None]]] = {}
+        self.sizes: dict[int, dict[tuple[int, int], int]] = {}  # task -> (fold, repeat) -> n_train
+        # pending evaluations by (task, configuration, fold, repeat, n_train): the last record wins
+        self.pending: dict[tuple[int, int, int, int, int], tuple[tuple[Any, ...], dict[str, float | None]]] = {}
         self.counts = {"tasks": 0, "metafeatures": 0, "spaces": 0, "evaluations": 0}
 
     def write(self, rec: Any) -> None:
@@ -68,7 +70,9 @@ class IngestWriter:
              json.dumps(dict(r.protocol), sort_keys=True),
              None if r.splits is None else json.dumps(list(r.splits), separators=(",", ":")),
              self.provenance))
-        self.task_ids.pop((r.name, r.source), None)
+        tid = self.task_ids.pop((r.name, r.source), None)
+        if tid is not None:
+            self.sizes.pop(tid, None)
 
     def task_id(self, name: str, source: str) -> int:
         key = (name, source)
@@ -128,29 +132,40 @@ class IngestWriter:
         cid = self.config_ids[ck]
         if r.status not in ("ok", "crash", "timeout", "memout"):
             raise RepositoryError(f"evaluation status must be ok/crash/timeout/memout, got {r.status!r}")
-        key = (tid, cid, int(r.fold), int(r.repeat))
+        n_train = int(r.n_train) if r.n_train is not None else self.train_size(tid, r.fold, r.repeat)
+        if n_train < 0:
+            raise RepositoryError(f"evaluation n_train must be >= 0, got {n_train}")
+        key = (tid, cid, int(r.fold), int(r.repeat), n_train)
         row = (r.status, _real(r.fit_time), _real(r.predict_time), r.error, self.provenance)
         self.pending[key] = (row, {str(name): _real(value) for name, value in r.metrics.items()})
         if len(self.pending) >= _BATCH:
             self.flush()
 
+    def train_size(self, task_id: int, fold: int, repeat: int) -> int:
+        """Rows fold ``fold`` of ``repeat`` trains on under the task's stored splits (0: unknown)."""
+        if task_id not in self.sizes:
+            row = self.conn.execute("SELECT n_rows, splits FROM tasks WHERE id = ?", (task_id,)).fetchone()
+            self.sizes[task_id] = (train_sizes(json.loads(row[1]), int(row[0]))
+                                   if row is not None and row[1] and row[0] else {})
+        return self.sizes[task_id].get((int(fold), int(repeat)), 0)
+
     def flush(self) -> None:
         """Write the pending evaluations. A stored evaluation with the same (task,
-        configuration, fold, repeat) is replaced whole: status, times and its set of
+        configuration, fold, repeat, n_train) is replaced whole: status, times and its set of
         metrics (a metric the new record lacks is removed, not left over)."""
         if not self.pending:
             return
         keys = list(self.pending)
         self.conn.executemany(
-            "INSERT INTO evaluations(task_id, configuration_id, fold, repeat, status, fit_time, "
-            "predict_time, error, provenance_id) VALUES (?,?,?,?,?,?,?,?,?) "
-            "ON CONFLICT(task_id, configuration_id, fold, repeat) DO UPDATE SET "
+            "INSERT INTO evaluations(task_id, configuration_id, fold, repeat, n_train, status, "
+            "fit_time, predict_time, error, provenance_id) VALUES (?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(task_id, configuration_id, fold, repeat, n_train) DO UPDATE SET "
             "status=excluded.status, fit_time=excluded.fit_time, "
             "predict_time=excluded.predict_time, error=excluded.error, "
             "provenance_id=excluded.provenance_id",
             [key + self.pending[key][0] for key in keys])
         find = ("(SELECT id FROM evaluations WHERE task_id = ? AND configuration_id = ? "
-                "AND fold = ? AND repeat = ?)")
+                "AND fold = ? AND repeat = ? AND n_train = ?)")
         self.conn.executemany(f"DELETE FROM evaluation_metrics WHERE evaluation_id = {find}", keys)
         self.conn.executemany(
             f"INSERT INTO evaluation_metrics(evaluation_id, metric, value) VALUES ({find}, ?, ?)",

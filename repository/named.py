@@ -54,15 +54,21 @@ def _bundled(cache: Path) -> Path:
     if not (BUNDLED_DIR / "FORMAT").is_file():
         raise RepositoryError(f"the bundled repository is missing ({BUNDLED_DIR}); "
                               "reinstall metaknow or pass --repository PATH")
+    from repository.schema import SCHEMA_VERSION
+
     digest = _bundled_digest(BUNDLED_DIR)
-    path = cache / f"bundled-{digest}.sqlite"
+    # the schema version in the name: a cache an older metaknow materialised is rebuilt,
+    # not opened read-only (which a store needing migration refuses)
+    path = cache / f"bundled-{digest}-v{SCHEMA_VERSION}.sqlite"
     if not path.is_file():
         with _build_lock(cache / ".bundled.lock"):
             for stale in export.stale_temporaries(cache, "bundled-"):
                 stale.unlink(missing_ok=True)  # left by a process killed mid-build
             if not path.is_file():  # another process may have built it while we waited
                 export.materialise(BUNDLED_DIR, path, progress=BuildProgress()).close()
-        for old in cache.glob("bundled-*.sqlite*"):  # earlier states, with their -wal/-shm
+        # earlier states of this schema, with their -wal/-shm (another version's files may
+        # be in use by another metaknow install sharing the cache: left alone)
+        for old in cache.glob(f"bundled-*-v{SCHEMA_VERSION}.sqlite*"):
             if not old.name.startswith(path.name):
                 old.unlink(missing_ok=True)
     return path

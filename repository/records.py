@@ -71,7 +71,9 @@ class EvaluationRecord:
     natural orientation (losses are not negated here). ``config_hash`` is
     :func:`metaknow.space.config_hash` of ``config`` when the source has already
     computed and checked it (an export's reader does, once per configuration); the
-    store computes it otherwise.
+    store computes it otherwise. ``n_train`` is the number of rows the model was fitted
+    on (its fidelity); when ``None`` the store derives it from the task's stored splits
+    (0 = not recorded, when the task has none or ``fold`` is an aggregate).
     """
 
     task_name: str
@@ -87,3 +89,4 @@ class EvaluationRecord:
     predict_time: float | None = None
     error: str | None = None
     config_hash: str | None = None
+    n_train: int | None = None

@@ -315,7 +315,7 @@ class Store:
         """Evaluations in long form with one column per metric (natural orientation).
 
         Columns: ``task, source, space, version, config_hash, params, fold, repeat,
-        status, fit_time, predict_time, error`` and the metric names.
+        n_train, status, fit_time, predict_time, error`` and the metric names.
         """
         where, params = [], []
         if space is not None:
@@ -330,10 +330,11 @@ class Store:
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         base = self._frame(
             "SELECT e.id, t.name AS task, t.source, s.key AS space, s.version, c.hash AS config_hash, "
-            "c.params, e.fold, e.repeat, e.status, e.fit_time, e.predict_time, e.error "
+            "c.params, e.fold, e.repeat, e.n_train, e.status, e.fit_time, e.predict_time, e.error "
             "FROM evaluations e JOIN tasks t ON e.task_id = t.id "
             "JOIN configurations c ON e.configuration_id = c.id JOIN spaces s ON c.space_id = s.id "
-            f"{clause} ORDER BY t.source, t.name, s.key, c.id, e.repeat, e.fold", tuple(params))
+            f"{clause} ORDER BY t.source, t.name, s.key, c.id, e.repeat, e.fold, e.n_train",
+            tuple(params))
         if base.empty:
             return base.drop(columns="id")
         metrics = self._frame(
@@ -354,6 +355,28 @@ class Store:
             "WHERE t.name = ? AND t.source = ? AND s.key = ? AND s.version = ?",
             (task, source, space_key, str(version))).fetchall()
         return {(h, int(f), int(r)) for h, f, r in rows}
+
+    def done_by_size(self, task: str, source: str, space_key: str, version: str
+                     ) -> dict[tuple[str, int, int, int], str]:
+        """``(config_hash, fold, repeat, n_train) -> status`` of every stored evaluation."""
+        rows = self._conn.execute(
+            "SELECT c.hash, e.fold, e.repeat, e.n_train, e.status FROM evaluations e "
+            "JOIN tasks t ON e.task_id = t.id JOIN configurations c ON e.configuration_id = c.id "
+            "JOIN spaces s ON c.space_id = s.id "
+            "WHERE t.name = ? AND t.source = ? AND s.key = ? AND s.version = ?",
+            (task, source, space_key, str(version))).fetchall()
+        return {(h, int(f), int(r), int(n)): st for h, f, r, n, st in rows}
+
+    def has_learning_curves(self) -> bool:
+        """Whether some (task, configuration, fold, repeat) is stored at several training
+        sizes (cached until the store changes)."""
+        key = (self._conn.execute("PRAGMA data_version").fetchone()[0], self._conn.total_changes)
+        if getattr(self, "_curves", (None, None))[0] != key:
+            found = self._conn.execute(
+                "SELECT 1 FROM evaluations GROUP BY task_id, configuration_id, fold, repeat "
+                "HAVING count(*) > 1 LIMIT 1").fetchone() is not None
+            self._curves = (key, found)
+        return bool(self._curves[1])
 
     def skipped(self) -> pd.DataFrame:
         return self._frame("SELECT name, source, location, reason FROM skipped ORDER BY source, name")
@@ -387,7 +410,8 @@ class Store:
         Returns
         -------
         RepositoryView
-            Performance = mean over the ``ok`` evaluations of each (task, configuration),
+            Performance = mean over the ``ok`` evaluations of each (task, configuration)
+            at the largest stored training size of each fold (``n_train``),
             negated for losses so that larger is better. Task ids are task names
             (``source:name`` when names clash); configuration ids ``algorithm-hash``.
         """
@@ -419,8 +443,15 @@ class Store:
         elif metric not in available:
             raise RepositoryError(f"metric {metric!r} is not stored for space {space!r}; "
                                   f"stored: {', '.join(available)}")
+        # A task evaluated at several training sizes (a learning curve) contributes its
+        # largest size only: the full-data performance recommenders learn from.
+        top = ("WITH top AS (SELECT task_id, fold, repeat, max(n_train) AS n FROM evaluations "
+               "GROUP BY task_id, fold, repeat) ", "JOIN top ON top.task_id = e.task_id AND "
+               "top.fold = e.fold AND top.repeat = e.repeat AND top.n = e.n_train ") \
+            if self.has_learning_curves() else ("", "")
         long = self._frame(
-            "SELECT e.task_id, e.configuration_id, avg(m.value) AS score FROM evaluations e "
+            f"{top[0]}SELECT e.task_id, e.configuration_id, avg(m.value) AS score FROM evaluations e "
+            f"{top[1]}"
             "JOIN evaluation_metrics m ON m.evaluation_id = e.id AND m.metric = ? "
             "JOIN configurations c ON e.configuration_id = c.id "
             f"WHERE c.space_id IN ({ids}) AND e.status = 'ok' AND m.value IS NOT NULL "

@@ -57,12 +57,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "spaces being built again, e.g. after raising --time-limit")
     b.add_argument("--bundled", action="store_true",
                    help="build/resume the bundled default into repository/bundled")
-    b.add_argument("--work", default="/work/bundled-build/work.sqlite",
-                   help="working store of --bundled (outside git)")
+    b.add_argument("--fidelity", action="store_true",
+                   help="build/resume the fidelity repository (the bundled design at several "
+                        "training sizes on the larger tasks) into repository/fidelity")
+    b.add_argument("--work", default=None,
+                   help="working store of --bundled / --fidelity, outside git (default "
+                        "/work/bundled-build/work.sqlite, /work/fidelity-build/work.sqlite)")
     b.add_argument("--corpus", default=None, help="corpus folder for --bundled")
     b.add_argument("--tables", default=None,
                    help="real-world tables folder for --bundled (default ../shared/data/tables)")
-    b.add_argument("--only", nargs="+", default=None, help="--bundled: only these algorithms")
+    b.add_argument("--only", nargs="+", default=None, help="--bundled: only these algorithms; --fidelity: only these tasks")
     b.add_argument("--metafeatures-only", action="store_true",
                    help="only compute missing meta-features of the stored tasks (with "
                         "--bundled: rewrite repository/bundled/metafeatures.csv)")
@@ -115,13 +119,23 @@ def _build(args: argparse.Namespace) -> int:
     from repository.builders.local import LocalBuilder, collect_datasets
     from repository.store import Store
 
+    if args.fidelity:
+        from repository.builders import fidelity
+
+        counts = fidelity.build_fidelity(
+            bundled.default_sources(args.corpus, args.tables),
+            args.work or "/work/fidelity-build/work.sqlite", n_jobs=args.n_jobs,
+            scheduler=args.scheduler, only=args.only, log=_log)
+        print(f"fidelity build: {counts['evaluated']} new evaluations, "
+              f"{counts['already_done']} already stored")
+        return 0
     if args.bundled:
         sources = bundled.default_sources(args.corpus, args.tables)
         if args.metafeatures_only:
             n = bundled.compute_metafeatures(sources, log=_log)
             print(f"wrote meta-features of {n} tasks to {bundled.BUNDLED_DIR / 'metafeatures.csv'}")
             return 0
-        bundled.build_bundled(sources, args.work, n_jobs=args.n_jobs, scheduler=args.scheduler,
+        bundled.build_bundled(sources, args.work or "/work/bundled-build/work.sqlite", n_jobs=args.n_jobs, scheduler=args.scheduler,
                               progress=not args.no_progress, only=args.only,
                               retry_failed=args.retry_failed, log=_log)
         return 0

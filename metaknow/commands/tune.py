@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--space", default="lightgbm",
                         help="search space to tune, or 'all' for algorithm + configuration over "
                              "every registered space of the task (default: lightgbm)")
-    parser.add_argument("--budget", type=int, default=50, help="number of trials (default: 50)")
+    parser.add_argument("--budget", type=int, default=None,
+                        help="number of trials (default: 50, or no cap with --wall-time)")
     parser.add_argument("--warm-start", type=int, default=10,
                         help="recommended configurations to start from; with the library "
                              "default (always the first trial) they take at most half of "
@@ -43,7 +44,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=float, default=None,
                         help="seconds per fold; slower folds count as a timeout (default: none)")
     parser.add_argument("--wall-time", type=float, default=None,
-                        help="seconds for the whole run (default: none)")
+                        help="seconds for the whole run: a trial running at the end is stopped "
+                             "(default: none)")
+    parser.add_argument("--fidelity", choices=("rows",), default=None,
+                        help="rows: successive halving over training rows (cheap subsamples "
+                             "first; for large tables)")
+    parser.add_argument("--scheduler", default=None,
+                        help="dask.distributed scheduler address: run the trials on its workers")
     parser.add_argument("--metric", default=None,
                         help="metric to optimise (default: roc_auc / r2); see the evaluation protocol")
     parser.add_argument("--cv", type=int, default=5, help="cross-validation folds (default: 5)")
@@ -75,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.task is not None and args.task not in ("classification", "regression"):
         raise DataError(f"--task must be classification or regression, got {args.task!r}")
-    if args.budget < 1:
+    if args.budget is None and args.wall_time is None:
+        args.budget = 50
+    if args.budget is not None and args.budget < 1:
         raise TuneError(f"--budget must be a positive number of trials, got {args.budget}")
     if args.warm_start < 0:
         raise TuneError(f"--warm-start must be 0 or more, got {args.warm_start}")
@@ -95,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
                       wall_time=args.wall_time, out=out, seed=args.seed,
                       repository=args.repository, use_priors=args.priors, transfer=args.transfer,
                       learned_space=args.learned_space, callback=progress.update, refit=False,
-                      messages=_say)
+                      messages=_say, scheduler=args.scheduler, fidelity=args.fidelity)
         result.history.to_csv(out / "history.csv", index=False)
         plot_anytime(result.history, result.metric, out / "anytime.png",
                      dataset=result.dataset, space=result.space)

@@ -76,6 +76,23 @@ class DaskExecutor:
     def share(self, obj: Any) -> Any:
         return self._client.scatter(obj, broadcast=False, hash=False)
 
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Start ``fn(*args)`` on the cluster; returns its future (never cached: ``pure=False``)."""
+        return self._client.submit(fn, *args, pure=False)
+
+    def wait_first(self, futures: list[Any], timeout: float | None = None) -> set[Any]:
+        """The futures that are done, waiting up to ``timeout`` s for the first one."""
+        from distributed import wait as dask_wait
+
+        try:
+            return set(dask_wait(futures, timeout=timeout, return_when="FIRST_COMPLETED").done)
+        except TimeoutError:
+            return {f for f in futures if f.done()}
+
+    def cancel(self, futures: list[Any]) -> None:
+        if futures:
+            self._client.cancel(futures)
+
     def imap_unordered(self, fn: Callable[..., Any], items: Iterable[tuple[Any, ...]],
                        window: int | None = None) -> Iterator[tuple[tuple[Any, ...], Any]]:
         from distributed import wait as dask_wait

@@ -107,7 +107,9 @@ def repository_file(cache: Path) -> Path:
         if (cache / NETWORK_BUILD).is_file():
             return cache / NETWORK_BUILD
         _check_files(directory, cache)
-    target = cache / f"openml100-{_digest(directory)}.sqlite"
+    from repository.schema import SCHEMA_VERSION
+
+    target = cache / f"openml100-{_digest(directory)}-v{SCHEMA_VERSION}.sqlite"
     if target.is_file():
         return target
     cache.mkdir(parents=True, exist_ok=True)
