@@ -218,7 +218,8 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
     TuneError, DataError, SpaceError
         One-line messages naming the problem (bad budget, unusable folder...).
     """
-    _check_arguments(budget, warm_start, wall_time, learned_space, use_priors, transfer, space)
+    _check_arguments(budget, warm_start, wall_time, learned_space, use_priors, transfer, space,
+                     fidelity)
     _check_repository(repository)
     # locals() here are exactly tune's arguments, which _tune takes by the same names
     if out is None:
@@ -228,14 +229,13 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
 
 
 def _check_arguments(budget: Any, warm_start: Any, wall_time: Any, learned_space: bool,
-                     use_priors: bool, transfer: bool, space: str) -> None:
+                     use_priors: bool, transfer: bool, space: str, fidelity: str | None) -> None:
     """Argument errors, before any work (one line each)."""
     if budget is None and wall_time is None:
         raise TuneError("give a budget (number of trials) and/or a wall time")
     if wall_time is not None and (isinstance(wall_time, bool) or not isinstance(
             wall_time, (int, float, np.integer, np.floating)) or not wall_time > 0):
         raise TuneError(f"the wall time must be a positive number of seconds, got {wall_time!r}")
-    deadline = Deadline(float(wall_time)) if wall_time is not None else None
     if fidelity not in (None, "rows"):
         raise TuneError(f"unknown fidelity {fidelity!r}; use 'rows' (successive halving over "
                         "training rows) or none")
@@ -271,7 +271,9 @@ def _tune(data: Any, target: str | None, space: str, budget: int | None, warm_st
           out: Any, seed: int, repository: Any, use_priors: bool, transfer: bool, refit: bool,
           task: str | None, learned_space: bool,
           callback: Callable[[Trial, float | None, int], None] | None,
-          messages: Callable[[str], None] | None) -> TuneResult:
+          messages: Callable[[str], None] | None, scheduler: str | None,
+          fidelity: str | None) -> TuneResult:
+    deadline = Deadline(float(wall_time)) if wall_time is not None else None
     dataset = load_dataset(data, target=target, task=task)
     the_space = joint_space(dataset.task) if space == JOINT else get_space(space, dataset.task)
     metric = metric or PRIMARY_METRIC[dataset.task]
