@@ -8,7 +8,7 @@ README.md and docs/benchmarks.md hold blocks of the form::
 
 ``python benchmarks/make_docs.py`` rewrites each block from its file (paths from the
 repository root); ``--check`` changes nothing and exits 1 naming every stale block, which
-``tests/test_docs.py`` runs, so a figure in the documents cannot drift from its run.
+``tests/test_benchmark_docs.py`` runs, so a figure in the documents cannot drift from its run.
 """
 
 from __future__ import annotations
