@@ -19,10 +19,10 @@ DOCS = "docs/benchmarks.md"
 
 
 def _first_pick_rows() -> list[str]:
-    path = RESULTS / "first_pick" / "lightgbm" / "summary.csv"
-    if not path.is_file():
+    paths = sorted((RESULTS / "first_pick").glob("lightgbm*/summary.csv"))
+    if not paths:
         return []
-    s = pd.read_csv(path)
+    s = pd.concat([pd.read_csv(p) for p in paths])
     rows = []
     for space in s["space"].unique():
         h = s[(s["space"] == space) & (s["split"] == "holdout")].set_index("method")
