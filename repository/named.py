@@ -56,7 +56,7 @@ def _bundled(cache: Path) -> Path:
                               "reinstall metaknow or pass --repository PATH")
     from repository.schema import SCHEMA_VERSION
 
-    digest = _bundled_digest(BUNDLED_DIR)
+    digest = _bundled_digest(BUNDLED_DIR, cache)
     # the schema version in the name: a cache an older metaknow materialised is rebuilt,
     # not opened read-only (which a store needing migration refuses)
     path = cache / f"bundled-{digest}-v{SCHEMA_VERSION}.sqlite"
@@ -74,19 +74,43 @@ def _bundled(cache: Path) -> Path:
     return path
 
 
-#: Content digests of export folders already hashed in this process (hashing 8 MB takes a
-#: second), by the modification times of the folder and its subfolders: the export writes
-#: every file by renaming a temporary one into place, which changes its folder's time.
-_DIGESTS: dict[tuple[tuple[str, int], ...], str] = {}
+#: Content digests of export folders already hashed (hashing 8 MB takes a second), by the
+#: modification times of the folder and its subfolders: the export writes every file by
+#: renaming a temporary one into place, which changes its folder's time. Remembered in
+#: this process and, for the next ones, in ``<cache>/bundled-digests.json``.
+_DIGESTS: dict[str, str] = {}
 
 
-def _bundled_digest(folder: Path) -> str:
-    stamp = tuple((root, os.stat(root).st_mtime_ns) for root, _, _ in sorted(os.walk(folder)))
-    if stamp not in _DIGESTS:
+def _bundled_digest(folder: Path, cache: Path | None = None) -> str:
+    import hashlib
+    import json
+
+    stamp = repr([(root, os.stat(root).st_mtime_ns) for root, _, _ in sorted(os.walk(folder))])
+    key = hashlib.sha256(stamp.encode()).hexdigest()
+    if key in _DIGESTS:
+        return _DIGESTS[key]
+    known = cache / "bundled-digests.json" if cache is not None else None
+    try:
+        stored = json.loads(known.read_text()) if known is not None and known.is_file() else {}
+    except (OSError, ValueError):
+        stored = {}
+    if not isinstance(stored, dict) or not isinstance(stored.get(key), str):
         from repository import export
 
-        _DIGESTS[stamp] = export.folder_hash(folder)[:16]
-    return _DIGESTS[stamp]
+        stored = {key: export.folder_hash(folder)[:16]}  # only the current state is kept
+        if known is not None:
+            _write_atomic(known, json.dumps(stored))
+    _DIGESTS[key] = stored[key]
+    return stored[key]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache only costs the hash next time
+        tmp.unlink(missing_ok=True)
 
 
 class BuildProgress:
