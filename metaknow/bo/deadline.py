@@ -12,11 +12,9 @@ evaluates the stopped ones again.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from metaknow.bo.intensifier import Intensifier
-from metaknow.bo.runner import Outcome, Runner
-from metaknow.space import Configuration
+from metaknow.bo.runner import Outcome, Runner, WrappedRunner
 
 __all__ = ["STOPPED", "Deadline", "DeadlineRunner"]
 
@@ -46,7 +44,7 @@ class Deadline:
         return self.left() <= 0.0
 
 
-class DeadlineRunner(Runner):
+class DeadlineRunner(WrappedRunner):
     """Wraps a runner; trials that come back ``stopped`` are dropped, not reported.
 
     Their keys are returned by the next :meth:`cancel_all`, so the optimiser forgets them
@@ -54,14 +52,8 @@ class DeadlineRunner(Runner):
     """
 
     def __init__(self, inner: Runner) -> None:
-        self.inner = inner
-        self.n_jobs = inner.n_jobs
+        super().__init__(inner)
         self.stopped: list[Any] = []
-
-    def submit(self, key: Any, objective: Callable[..., Any], config: Configuration,
-               n_folds: int | None, incumbent: Sequence[float] | None,
-               intensifier: Intensifier | None) -> None:
-        self.inner.submit(key, objective, config, n_folds, incumbent, intensifier)
 
     def poll(self, timeout: float | None = None) -> list[tuple[Any, Outcome]]:
         out = []
@@ -72,13 +64,6 @@ class DeadlineRunner(Runner):
                 out.append((key, outcome))
         return out
 
-    @property
-    def running(self) -> int:
-        return self.inner.running
-
     def cancel_all(self) -> list[Any]:
         keys, self.stopped = self.stopped + self.inner.cancel_all(), []
         return keys
-
-    def close(self) -> None:
-        self.inner.close()

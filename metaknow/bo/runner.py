@@ -29,8 +29,8 @@ import cloudpickle
 from metaknow.bo.intensifier import Intensifier, NoRace
 from metaknow.space import Configuration
 
-__all__ = ["Evaluation", "Outcome", "run_trial", "Runner", "SerialRunner", "ThreadRunner",
-           "ProcessRunner"]
+__all__ = ["Evaluation", "Outcome", "run_trial", "Runner", "WrappedRunner", "SerialRunner",
+           "ThreadRunner", "ProcessRunner"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,33 @@ class Runner:
 
     def close(self) -> None:
         self.cancel_all()
+
+
+class WrappedRunner(Runner):
+    """A runner around another: everything is passed through; a subclass changes what
+    :meth:`poll` reports (e.g. drops stopped trials, rewrites their costs)."""
+
+    def __init__(self, inner: Runner) -> None:
+        self.inner = inner
+        self.n_jobs = inner.n_jobs
+
+    def submit(self, key: Any, objective: Callable[..., Any], config: Configuration,
+               n_folds: int | None, incumbent: Sequence[float] | None,
+               intensifier: Intensifier | None) -> None:
+        self.inner.submit(key, objective, config, n_folds, incumbent, intensifier)
+
+    def poll(self, timeout: float | None = None) -> list[tuple[Any, Outcome]]:
+        return self.inner.poll(timeout)
+
+    @property
+    def running(self) -> int:
+        return self.inner.running
+
+    def cancel_all(self) -> list[Any]:
+        return self.inner.cancel_all()
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 class SerialRunner(Runner):

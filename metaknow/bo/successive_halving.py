@@ -25,12 +25,12 @@ its cost at the highest rung it reached (per-rung costs and training sizes stay 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from metaknow.bo.intensifier import Intensifier
-from metaknow.bo.runner import Evaluation, Outcome, Runner
+from metaknow.bo.runner import Evaluation, Outcome, Runner, WrappedRunner
 from metaknow.evaluation import evaluate_fold
 from metaknow.space import Configuration
 
@@ -177,19 +177,13 @@ class SuccessiveHalving(Intensifier):
         return rank >= keep
 
 
-class RungRunner(Runner):
+class RungRunner(WrappedRunner):
     """Wraps a runner: a finished trial's cost is its cost at the highest rung it reached
     (not the mean over rungs); ``ok`` only when that is the top rung."""
 
     def __init__(self, inner: Runner, n_rungs: int) -> None:
-        self.inner = inner
-        self.n_jobs = inner.n_jobs
+        super().__init__(inner)
         self.n_rungs = n_rungs
-
-    def submit(self, key: Any, objective: Callable[..., Any], config: Configuration,
-               n_folds: int | None, incumbent: Sequence[float] | None,
-               intensifier: Intensifier | None) -> None:
-        self.inner.submit(key, objective, config, n_folds, incumbent, intensifier)
 
     def poll(self, timeout: float | None = None) -> list[tuple[Any, Outcome]]:
         out = []
@@ -200,13 +194,3 @@ class RungRunner(Runner):
                 o = Outcome([o.fold_costs[-1]], status, o.time, o.error, o.fold_scores)
             out.append((key, o))
         return out
-
-    @property
-    def running(self) -> int:
-        return self.inner.running
-
-    def cancel_all(self) -> list[Any]:
-        return self.inner.cancel_all()
-
-    def close(self) -> None:
-        self.inner.close()
