@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["BUNDLED_DIR", "PROTOCOL", "N_CONFIGS", "DESIGN_SEED", "build_order",
-           "build_bundled", "compute_metafeatures"]
+           "build_bundled", "compute_metafeatures", "IN_PROGRESS", "phases_in_progress"]
 
 BUNDLED_DIR = Path(__file__).resolve().parents[1] / "bundled"
 PROTOCOL = Protocol(n_splits=3, n_repeats=1, seed=0, max_rows=2000, time_limit=60.0)
@@ -45,6 +45,29 @@ _FIRST = [("lightgbm", "classification"), ("lightgbm", "regression"),
           ("random_forest", "classification"), ("knn", "classification"),
           ("logistic_regression", "classification"), ("hist_gradient_boosting", "classification"),
           ("extra_trees", "classification"), ("svm", "classification")]
+
+
+#: File of the bundled folder naming the build phases (``space/task source`` per line)
+#: started but not finished: a committed folder with missing pairs says which, and why.
+IN_PROGRESS = "in_progress.txt"
+
+
+def phases_in_progress(folder: str | Path = BUNDLED_DIR) -> set[tuple[str, str]]:
+    """``(space key, source)`` of the phases the last build started and did not finish."""
+    path = Path(folder) / IN_PROGRESS
+    if not path.is_file():
+        return set()
+    return {tuple(line.split()) for line in path.read_text().splitlines() if line.strip()}  # type: ignore[misc]
+
+
+def _mark_in_progress(folder: Path, phase: tuple[str, str], started: bool) -> None:
+    phases = phases_in_progress(folder)
+    phases = phases | {phase} if started else phases - {phase}
+    if phases:
+        text = "".join(f"{k} {src}\n" for k, src in sorted(phases))
+        export._atomic_write(folder / IN_PROGRESS, text.encode())  # noqa: SLF001
+    else:
+        (folder / IN_PROGRESS).unlink(missing_ok=True)
 
 
 #: Spaces that exist to hold imported meta-data, not bundled evaluations: AdaBoost holds
@@ -123,9 +146,11 @@ def build_bundled(sources: dict[str, Path], work: str | Path, out: str | Path = 
         for source, entries in datasets.items():
             start = time.time()
             log(f"phase {name}/{task} ({source}): start")
+            _mark_in_progress(out, (f"{name}/{task}", source), started=True)
             summary = builders[source].build(entries, [name], n_configs, DESIGN_SEED,
                                              task_types=[task])
             export.write_skipped(store, out)
+            _mark_in_progress(out, (f"{name}/{task}", source), started=False)
             log(f"phase {name}/{task} ({source}): done in {time.time() - start:.0f} s "
                 f"({summary.evaluated} new fold evaluations, failures {summary.failures}, "
                 f"{len(summary.skipped)} skipped)")
