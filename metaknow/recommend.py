@@ -174,8 +174,7 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
     elif no_signal:
         notes.append("no signal: no configuration is expected to beat the library default with "
                      "confidence (every interval reaches below 0)")
-    d = getattr(fitted, "distance_", distance)
-    weights = dict(zip(d.features_, map(float, d.weights_)))
+    weights = dict(zip(distance.features_, map(float, distance.weights_)))
     return Recommendation(
         configurations=candidates, nearest_tasks=nearest,
         metafeatures={str(n): float(v) for n, v in metafeatures.items()},
