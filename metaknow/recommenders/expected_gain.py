@@ -93,7 +93,8 @@ class ExpectedGain(Recommender):
         if ref is not None and len({self.view_.configurations[c][0] for c in self.config_ids_}) > 1:
             which = f"the {self.view_.configurations[self.config_ids_[ref]][0].split('/')[0]} default"
         return (f"predicted gain over {which} in {metric} (mean gain on the nearest "
-                f"prior tasks minus {float(self.kappa):g} standard errors); interval: where the "
+                f"prior tasks minus {float(self.kappa):g} standard "
+                f"error{'' if float(self.kappa) == 1 else 's'}); interval: where the "
                 f"measured gain is expected, {float(self.level):.0%} of the time")
 
     # ---------------------------------------------------------------- fit
