@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import warnings
-from math import comb
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -112,7 +111,7 @@ def evaluate_space(view: Any, strategies: Sequence[str], judge: Any, flaml: Any,
                    queries: str = "tables", max_tasks: int | None = None,
                    log: Any = print) -> list[dict[str, Any]]:
     """One row per (table, method) of one space's view (see the module docstring)."""
-    from metaknow.benchmarking.zero_shot import make_strategy
+    from metaknow.benchmarking.zero_shot import expected_best_of_random, make_strategy
     from metaknow.recommenders.gains import reference_default
 
     default = reference_default(view)
@@ -138,7 +137,8 @@ def evaluate_space(view: Any, strategies: Sequence[str], judge: Any, flaml: Any,
         design = gains.drop(default).to_numpy(dtype=float)
         design = np.where(np.isnan(design), np.nanmin(design), design)
         rows.append({**base, "method": "random", "gain1": float(np.mean(design)),
-                     "gain3": _best_of_random(design, 3), "random15": _best_of_random(design, 15),
+                     "gain3": expected_best_of_random(design, 3),
+                     "random15": expected_best_of_random(design, 15),
                      "oracle": float(np.max(design))})
         rows.append({**base, "method": "library-default", "gain1": 0.0, "gain3": 0.0})
         rest = view.without_tasks([task])
@@ -159,15 +159,6 @@ def evaluate_space(view: Any, strategies: Sequence[str], judge: Any, flaml: Any,
             f"{r['method']} {r['gain1']:+.4f}" for r in rows if r["table"] == task
             and r["space"] == space_key))
     return rows
-
-
-def _best_of_random(values: np.ndarray, k: int) -> float:
-    """Exact mean of the best of ``k`` values drawn without replacement."""
-    v = np.sort(np.asarray(values, dtype=float))
-    n = len(v)
-    k = min(k, n)
-    p = np.diff(np.concatenate([[0.0], [comb(i, k) / comb(n, k) for i in range(1, n + 1)]]))
-    return float(p @ v)
 
 
 def _truth(view: Any, judge: Any, task: str) -> pd.Series | None:

@@ -43,6 +43,7 @@ import pandas as pd
 from scipy.special import comb
 
 from metaknow.exceptions import RecommendError
+from metaknow.recommenders.gains import reference_default
 from repository.view import RepositoryView
 
 HELP = "Leave-one-task-out zero-shot benchmark of the recommendation strategies."
@@ -153,14 +154,6 @@ def expected_best_of_random(scores: np.ndarray, k: int) -> float:
     return float(p @ v)
 
 
-def _default_config(view: RepositoryView) -> str | None:
-    keys = sorted(view.defaults, key=lambda s: (not s.startswith("lightgbm/"), s))
-    for key in keys:
-        if view.defaults[key] in view.performance.columns:
-            return view.defaults[key]
-    return None
-
-
 def task_split(name: str) -> str:
     """``"tune"`` or ``"holdout"``: a fixed half of the tasks by the parity of a hash of the name."""
     import hashlib
@@ -182,7 +175,7 @@ def leave_one_task_out(view: RepositoryView, strategies: Sequence[str], ks: Sequ
     if view.n_tasks < 3:
         raise RecommendError(f"the zero-shot benchmark needs at least 3 tasks; the repository has {view.n_tasks}")
     norm = view.normalised()
-    default = _default_config(view)
+    default = reference_default(view)
     ks = sorted(set(int(k) for k in ks))
     names = _task_names(view)
     tasks = [t for t in view.performance.index if split is None or task_split(names[t]) == split]
