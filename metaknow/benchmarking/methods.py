@@ -127,16 +127,12 @@ def flaml_zeroshot(problem: TuningProblem, ctx: MethodContext) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            from flaml.default import preprocess_and_suggest_hyperparams
+            from flaml.default import preprocess_and_suggest_hyperparams  # noqa: F401
     except ImportError:
         raise MetaknowError("this method needs FLAML: pip install 'flaml[automl]'") from None
-    data = problem.dataset
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        params, *_ = preprocess_and_suggest_hyperparams(
-            "classification" if data.task == "classification" else "regression",
-            data.X, data.y, "lgbm")
-    params = {k: v for k, v in params.items() if k not in ("verbose", "verbosity", "n_jobs")}
+    from metaknow.benchmarking.peer_configs import flaml_suggestion
+
+    params = flaml_suggestion(problem.dataset)
     problem.evaluate(params, raw=True)
 
 
