@@ -9,7 +9,10 @@ fit the chosen strategy (:mod:`metaknow.recommenders`) and return a
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+import hashlib
+from dataclasses import replace
+
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -17,6 +20,7 @@ import pandas as pd
 from metaknow.dataset import Dataset, load_dataset
 from metaknow.exceptions import RecommendError, RepositoryError
 from metaknow.recommenders import DEFAULT_STRATEGY, get_recommender
+from metaknow.recommenders.fit_cost import FitCostModel
 from metaknow.recommenders.result import Recommendation
 from metaknow.recommenders.surrogate_portfolio import sparse_share
 from metaknow.recommenders.task_distance import TaskDistance, shared_distance
@@ -46,7 +50,7 @@ def recommend(data: Any = None, target: str | None = None, *, task: str | None =
               repository: str | RepositoryView = "bundled", metric: str | None = None,
               metafeatures: pd.Series | None = None, groups: Iterable[str] | None = None,
               include_self: bool = False, n_nearest: int = 5, fallback: bool = True,
-              seed: int = 0) -> Recommendation:
+              seed: int = 0, max_fit_seconds: float | None = None) -> Recommendation:
     """Recommend ``k`` configurations of ``space`` for a dataset.
 
     Parameters
@@ -82,6 +86,11 @@ def recommend(data: Any = None, target: str | None = None, *, task: str | None =
         a sparse repository (most configurations evaluated on one task only), recommend
         with :data:`SPARSE_STRATEGY` instead of the default strategy.
     seed : int, default=0
+    max_fit_seconds : float, optional
+        Leave out configurations whose predicted seconds for one fit on all rows of this
+        table exceed this (:mod:`metaknow.recommenders.fit_cost`; the build machine's
+        seconds): the first picks are then affordable on a large table. Every candidate
+        carries its prediction (``fit_seconds``) either way.
 
     Returns
     -------
@@ -96,6 +105,10 @@ def recommend(data: Any = None, target: str | None = None, *, task: str | None =
     recommender = get_recommender(name)  # unknown strategy fails before any work
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise RecommendError(f"k must be a positive integer, got {k!r}")
+    if max_fit_seconds is not None and (isinstance(max_fit_seconds, bool) or not (
+            isinstance(max_fit_seconds, (int, float, np.integer, np.floating))
+            and max_fit_seconds > 0)):
+        raise RecommendError(f"max_fit_seconds must be a positive number, got {max_fit_seconds!r}")
     dataset: Dataset | None = None
     if data is not None:
         dataset = load_dataset(data, target=target, task=task)
@@ -114,14 +127,16 @@ def recommend(data: Any = None, target: str | None = None, *, task: str | None =
     return recommend_from_view(view, metafeatures, k=k, strategy=name, recommender=recommender,
                                dataset=dataset, space=space, include_self=include_self,
                                n_nearest=n_nearest, fallback=fallback,
-                               repository_name=repository if isinstance(repository, str) else "view")
+                               repository_name=repository if isinstance(repository, str) else "view",
+                               max_fit_seconds=max_fit_seconds)
 
 
 def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int = 10,
                         strategy: str | None = None, recommender: Any = None,
                         dataset: Dataset | None = None, space: str = "all",
                         include_self: bool = False, n_nearest: int = 5, fallback: bool = True,
-                        repository_name: str = "view") -> Recommendation:
+                        repository_name: str = "view",
+                        max_fit_seconds: float | None = None) -> Recommendation:
     """Recommend from an open view for known meta-features (the step after extraction)."""
     name = DEFAULT_STRATEGY if strategy is None else strategy
     recommender = recommender if recommender is not None else get_recommender(name)
@@ -165,10 +180,22 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
         elif fallback and used not in global_ok:
             used, fitted = "portfolio", fitted_recommender(get_recommender("portfolio"), view)
             notes.append(f"recommending the global portfolio instead of {name}")
-    candidates = fitted.recommend(metafeatures, k, exclude_tasks=excluded)
+    costs = fitted_cost_model(view)
+    size = _table_size(dataset, metafeatures)
+    pool = k if max_fit_seconds is None else view.n_configurations
+    candidates = _with_costs(fitted.recommend(metafeatures, pool, exclude_tasks=excluded),
+                             costs, size)
+    if max_fit_seconds is not None:
+        affordable = [c for c in candidates if c.is_default or not c.fit_seconds > max_fit_seconds]
+        if len(affordable) < len(candidates):
+            notes.append(f"left out {len(candidates) - len(affordable)} configuration(s) "
+                         f"predicted to take over {max_fit_seconds:g} s per fit")
+        candidates = affordable[:k]
     if len(candidates) < k:
         notes.append(f"only {len(candidates)} configurations available")
     default, no_signal = _default_row(fitted, metafeatures, excluded, candidates)
+    if default is not None and not any(default is c for c in candidates):
+        default = _with_costs([default], costs, size)[0]
     if candidates and candidates[0].is_default:
         notes.append("the evidence does not support a change: the library default comes first")
     elif no_signal:
@@ -191,6 +218,8 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
 _VIEWS: dict[tuple[Any, ...], RepositoryView] = {}
 #: Recommenders fitted in this process, by view content, strategy and parameters.
 _FITTED: dict[tuple[str, ...], Any] = {}
+#: Fit-cost models fitted in this process, by view content.
+_COSTS: dict[tuple[str, str], FitCostModel] = {}
 
 
 def open_view(repository: str | RepositoryView, space: str, task: str, metric: str | None) -> RepositoryView:
@@ -249,8 +278,8 @@ def _read_view(repository: str | RepositoryView, space: str, task: str, metric: 
                     if view.configurations[c][0] in (f"{space}/{task}", space)]
             if not keep:
                 raise RepositoryError(f"the repository has no evaluations of space {space!r} for {task}")
-            view = RepositoryView(view.performance[keep], view.metafeatures, view.configurations,
-                                  view.metric, view.tasks, view.defaults)
+            view = replace(view, performance=view.performance[keep],
+                           fit_times=view.fit_times.reindex(columns=keep))
     else:
         store = _open_store(repository)
         view = store.view(space=space, task_type=task, metric=metric, metafeatures="metaknow")
@@ -309,6 +338,44 @@ def _same_tasks(view: RepositoryView, distance: TaskDistance, mf: pd.Series,
         hit = (known.sum(axis=1) >= 4) & np.all(~known | (prior == mine), axis=1)
         same += [distance.tasks_[i] for i in np.flatnonzero(hit)]
     return list(dict.fromkeys(same))
+
+
+def fitted_cost_model(view: RepositoryView) -> FitCostModel:
+    """The fit-cost model of ``view`` (fitted once per view content in this process)."""
+    from metaknow.recommenders import fit_cache
+
+    times = np.ascontiguousarray(view.fit_times.to_numpy(dtype=float))
+    key = (fit_cache.view_digest(view), hashlib.sha256(times.tobytes()).hexdigest())
+    if key not in _COSTS:
+        if len(_COSTS) >= 8:
+            _COSTS.pop(next(iter(_COSTS)))
+        _COSTS[key] = FitCostModel().fit(view)
+    return _COSTS[key]
+
+
+def _table_size(dataset: Dataset | None, mf: pd.Series) -> tuple[float, float, float | None]:
+    """Rows, features and classes (None for regression) of the new table, from its
+    meta-features, else from the dataset."""
+    def number(name: str, of_dataset: Callable[[Dataset], float]) -> float:
+        value = mf.get(name)
+        if value is not None and value == value:
+            return float(value)
+        try:
+            return float(of_dataset(dataset))
+        except (AttributeError, TypeError):  # no dataset, or a stand-in without that part
+            return float("nan")
+
+    rows = number("NumberOfInstances", lambda d: d.n_rows)
+    features = number("NumberOfFeatures", lambda d: d.X.shape[1])
+    classes = number("NumberOfClasses", lambda d: len(d.classes) if d.task == "classification"
+                     else float("nan"))
+    return rows, features, classes if classes > 0 else None
+
+
+def _with_costs(candidates: list[Any], costs: FitCostModel,
+                size: tuple[float, float, float | None]) -> list[Any]:
+    seconds = costs.predict([c.config_id for c in candidates], *size)
+    return [replace(c, fit_seconds=float(s)) for c, s in zip(candidates, seconds)]
 
 
 def _default_row(fitted: Any, metafeatures: pd.Series, excluded: list[str],

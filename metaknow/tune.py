@@ -170,7 +170,9 @@ def tune(data: Any, target: str | None = None, *, space: str = "lightgbm", budge
         fold running at the deadline is killed (its trial is not recorded; a resumed run
         evaluates it again), and the refit runs only when the incumbent's fit times say
         it ends within 5 % past the deadline (else a note says it was skipped). With
-        ``budget`` too, whichever comes first ends the run.
+        ``budget`` too, whichever comes first ends the run. Recommended configurations
+        whose predicted trial (one fit per fold) exceeds :data:`WARM_START_TRIAL_SHARE`
+        of it are not used to start (a note says how many).
     out : path, optional
         Output folder: ``history.jsonl``, ``run.json``, ``best_config.json``. Resumes
         when it already holds this run. Checked before any work, and held by one run at
@@ -306,7 +308,8 @@ def _tune(data: Any, target: str | None, space: str, budget: int | None, warm_st
     else:
         k = _capped_warm_start(warm_start, budget, notes)
         starts, prior_tasks = _warm_start(dataset, the_space, k, warm_start_configs,
-                                          repository, notes)
+                                          repository, notes,
+                                          _affordable_fit(wall_time, len(splits)))
         if learned_space:
             the_space, starts = _learned(dataset, the_space, starts, prior_tasks, repository, notes)
         if out is not None:
@@ -388,6 +391,19 @@ def best_config_document(space: SearchSpace, metric: str, score: float, trial: i
 #: The library default and the warm start take at most this share of the budget, so
 #: that Bayesian optimisation gets the rest.
 WARM_START_SHARE = 0.5
+
+
+#: With a wall time, a recommended configuration starts the run only when its predicted
+#: trial (one fit per fold, :mod:`metaknow.recommenders.fit_cost`) takes at most this
+#: share of the wall time.
+WARM_START_TRIAL_SHARE = 0.25
+
+
+def _affordable_fit(wall_time: float | None, n_folds: int) -> float | None:
+    """Predicted seconds of one fit a warm-start configuration may take (None: any)."""
+    if wall_time is None:
+        return None
+    return float(wall_time) * WARM_START_TRIAL_SHARE / max(1, n_folds)
 
 
 def _capped_warm_start(k: int, budget: int | None, notes: list[str]) -> int:
@@ -500,8 +516,10 @@ def json_ready(value: Any) -> Any:
 
 def _warm_start(dataset: Dataset, space: SearchSpace, k: int,
                 explicit: Sequence[Mapping[str, Any]] | None, repository: Any,
-                notes: list[str]) -> tuple[list[Configuration], list[list[Any]]]:
-    """The recommended starting configurations and the nearest prior tasks.
+                notes: list[str], max_fit_seconds: float | None = None
+                ) -> tuple[list[Configuration], list[list[Any]]]:
+    """The recommended starting configurations and the nearest prior tasks
+    (``max_fit_seconds``: only those predicted to fit within it, see :func:`_affordable_fit`).
 
     A repository that cannot be opened (a corrupt or missing file) is an error, as in
     :func:`metaknow.recommend`; a recommender that has nothing for this space falls back
@@ -516,9 +534,10 @@ def _warm_start(dataset: Dataset, space: SearchSpace, k: int,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if space.name == JOINT:
-                configs, rec = _joint_recommended(dataset, space, k, repository)
+                configs, rec = _joint_recommended(dataset, space, k, repository, max_fit_seconds)
             else:
-                configs, rec = recommended_configs(dataset, space, k, repository, n_nearest=10)
+                configs, rec = recommended_configs(dataset, space, k, repository, n_nearest=10,
+                                                   max_fit_seconds=max_fit_seconds)
     except RepositoryError:
         raise
     except MetaknowError as exc:
@@ -527,17 +546,19 @@ def _warm_start(dataset: Dataset, space: SearchSpace, k: int,
     tasks = [[t.task_id, float(t.similarity)] for t in getattr(rec, "nearest_tasks", [])]
     notes.append(f"warm start: {len(configs)} configurations recommended "
                  f"({getattr(rec, 'strategy', '?')} strategy)")
+    notes += [f"warm start: {n}" for n in getattr(rec, "notes", []) if n.startswith("left out")]
     return configs, tasks
 
 
-def _joint_recommended(dataset: Dataset, space: SearchSpace, k: int,
-                       repository: Any) -> tuple[list[Configuration], Any]:
+def _joint_recommended(dataset: Dataset, space: SearchSpace, k: int, repository: Any,
+                       max_fit_seconds: float | None = None) -> tuple[list[Configuration], Any]:
     """Cross-space recommendations as configurations of the joint space (algorithms
     whose space is not in the joint space, or invalid ones, are skipped)."""
     from metaknow.recommend import recommend
     from metaknow.spaces.joint import join
 
-    rec = recommend(dataset, space=JOINT, k=k, repository=repository, n_nearest=10)
+    rec = recommend(dataset, space=JOINT, k=k, repository=repository, n_nearest=10,
+                    max_fit_seconds=max_fit_seconds)
     configs = []
     for item in rec.configurations:
         name, _, task = item.space_key.partition("/")

@@ -412,7 +412,9 @@ class Store:
         RepositoryView
             Performance = mean over the ``ok`` evaluations of each (task, configuration)
             at the largest stored training size of each fold (``n_train``),
-            negated for losses so that larger is better. Task ids are task names
+            negated for losses so that larger is better; ``fit_times`` the mean seconds
+            of one fit of those evaluations, ``tasks["n_train"]`` their median training
+            size. Task ids are task names
             (``source:name`` when names clash); configuration ids ``algorithm-hash``.
         """
         from metaknow.evaluation import PRIMARY_METRIC, higher_is_better
@@ -450,7 +452,8 @@ class Store:
                "top.fold = e.fold AND top.repeat = e.repeat AND top.n = e.n_train ") \
             if self.has_learning_curves() else ("", "")
         long = self._frame(
-            f"{top[0]}SELECT e.task_id, e.configuration_id, avg(m.value) AS score FROM evaluations e "
+            f"{top[0]}SELECT e.task_id, e.configuration_id, avg(m.value) AS score, "
+            "avg(e.fit_time) AS fit_time, avg(e.n_train) AS n_train FROM evaluations e "
             f"{top[1]}"
             "JOIN evaluation_metrics m ON m.evaluation_id = e.id AND m.metric = ? "
             "JOIN configurations c ON e.configuration_id = c.id "
@@ -476,6 +479,8 @@ class Store:
         perf = perf.sort_index()
         perf = perf[sorted(perf.columns)]
         perf.index.name, perf.columns.name = "task", "config"
+        fit_times = long.pivot(index="task", columns="config", values="fit_time").astype(float)
+        fit_times = fit_times.reindex(index=perf.index, columns=perf.columns)
         used = set(perf.columns)
         configurations = {cid: (space_of[s][0], json.loads(p)) for cid, s, p in
                           zip(configs["config_id"], configs["space_id"], configs["params"]) if cid in used}
@@ -487,9 +492,10 @@ class Store:
                 defaults[key] = cid
         task_table = tasks.set_index("task_id").drop(columns=["id"]).loc[perf.index]
         task_table.index.name = "task"
+        task_table["n_train"] = long.groupby("task")["n_train"].median().reindex(perf.index)
         mf = self._metafeature_matrix(tasks, metafeatures).reindex(perf.index)
         mf.index.name = "task"
-        return RepositoryView(perf, mf, configurations, metric, task_table, defaults)
+        return RepositoryView(perf, mf, configurations, metric, task_table, defaults, fit_times)
 
     def _metafeature_matrix(self, tasks: pd.DataFrame, extractor: str) -> pd.DataFrame:
         if tasks.empty:

@@ -37,6 +37,10 @@ class RepositoryView:
         ``n_features``; ``openml_task_id`` / ``openml_dataset_id`` when known.
     defaults : mapping space key -> configuration id
         The library-default configuration of each space, when present.
+    fit_times : DataFrame, tasks x configurations
+        Mean seconds of one fit behind each ``performance`` cell (the build machine's
+        wall time, one thread); empty when unknown. ``tasks["n_train"]``, when present,
+        holds the training size those fits had.
     """
 
     performance: pd.DataFrame
@@ -45,6 +49,7 @@ class RepositoryView:
     metric: str
     tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
     defaults: Mapping[str, str] = field(default_factory=dict)
+    fit_times: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def without_tasks(self, task_ids: list[str] | set[str]) -> "RepositoryView":
         """The view with some tasks removed (leave-one-task-out)."""
@@ -53,7 +58,7 @@ class RepositoryView:
             self.performance.loc[keep], self.metafeatures.loc[self.metafeatures.index.isin(keep)],
             self.configurations, self.metric,
             self.tasks.loc[self.tasks.index.isin(keep)] if len(self.tasks) else self.tasks,
-            self.defaults)
+            self.defaults, self.fit_times.loc[self.fit_times.index.isin(keep)])
 
     @property
     def n_tasks(self) -> int:

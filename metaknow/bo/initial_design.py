@@ -92,8 +92,10 @@ class WarmStartDesign(InitialDesign):
 
 
 def recommended_configs(data: Any, space: SearchSpace, k: int, repository: Any = "bundled",
-                        n_nearest: int = 5) -> tuple[list[Configuration], Any]:
-    """Warm-start configurations for ``data`` from :func:`metaknow.recommend`.
+                        n_nearest: int = 5, max_fit_seconds: float | None = None
+                        ) -> tuple[list[Configuration], Any]:
+    """Warm-start configurations for ``data`` from :func:`metaknow.recommend`
+    (``max_fit_seconds``: leave out those predicted to take longer per fit).
 
     Returns ``(configurations of space, the Recommendation)``; configurations recommended
     for another space are dropped. Errors of the recommender (no repository, no prior
@@ -101,7 +103,8 @@ def recommended_configs(data: Any, space: SearchSpace, k: int, repository: Any =
     """
     from metaknow.recommend import recommend
 
-    result = recommend(data, space=space.name, k=k, repository=repository, n_nearest=n_nearest)
+    result = recommend(data, space=space.name, k=k, repository=repository, n_nearest=n_nearest,
+                       max_fit_seconds=max_fit_seconds)
     configs = [dict(item.params) for item in result.configurations
                if getattr(item, "space_key", space.key) in (space.key, space.name)]
     return configs[:k], result

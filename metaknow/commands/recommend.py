@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--nearest", type=int, default=5, help="prior tasks to list (default: 5)")
     parser.add_argument("--include-self", action="store_true",
                         help="let the repository's copy of this very dataset contribute")
+    parser.add_argument("--max-fit-seconds", type=float, default=None, metavar="S",
+                        help="leave out configurations predicted to take over S seconds per fit "
+                             "on all rows of this table (column 'fit s')")
     parser.add_argument("--format", choices=("table", "json"), default="table")
 
 
@@ -50,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     result = recommend(dataset, target=args.target, task=args.task, space=args.space, k=args.k,
                        strategy=args.strategy, repository=args.repository, metric=args.metric,
                        groups=args.groups.split(",") if args.groups else None,
-                       include_self=args.include_self, n_nearest=args.nearest)
+                       include_self=args.include_self, n_nearest=args.nearest,
+                       max_fit_seconds=args.max_fit_seconds)
     if args.format == "json":
         sys.stdout.write(result.to_json() + "\n")
     else:
@@ -85,6 +89,10 @@ def print_tables(result) -> None:  # noqa: ANN001 - a Recommendation
     console.print(_configuration_table(result))
     console.print(f"{'gain' if _has_gains(result) else 'score'} = "
                   f"{result.score_meaning or Recommender.score_meaning}", soft_wrap=False)
+    if any(c.fit_seconds == c.fit_seconds for c in result.configurations):
+        console.print("fit s = predicted seconds of one fit on all rows, as timed on the machine "
+                      "that built the repository (one thread); a scale, not a promise",
+                      soft_wrap=False)
 
 
 def _has_gains(result) -> bool:  # noqa: ANN001
@@ -109,6 +117,9 @@ def _configuration_table(result):  # noqa: ANN001, ANN202
     else:
         table.add_column("score", justify="right")
         table.add_column("±", justify="right")
+    costs = any(c.fit_seconds == c.fit_seconds for c in result.configurations)
+    if costs:
+        table.add_column("fit s", justify="right")
     table.add_column("why")
     rows = [(str(i), c) for i, c in enumerate(result.configurations, start=1)]
     if gains and result.default is not None and not any(c.is_default for c in result.configurations):
@@ -122,10 +133,19 @@ def _configuration_table(result):  # noqa: ANN001, ANN202
             cells += [f"{c.gain:+.4f}", f"[{c.gain_low:+.3f}, {c.gain_high:+.3f}]"]
         else:
             cells += [f"{c.score:.3f}", f"{c.uncertainty:.3f}"]
+        if costs:
+            cells.append(_seconds(c.fit_seconds))
         table.add_row(*cells, c.rationale, style="bold" if c.is_default else None)
         params.add_row(label, "library default" if c.is_default and not c.params else
                        " ".join(f"{k}={_fmt(v)}" for k, v in c.params.items()))
     return Group(table, "[bold]Parameters[/bold]", params)
+
+
+def _seconds(s: float) -> str:
+    """Predicted seconds, to two significant figures ("?" when unknown)."""
+    if s != s:
+        return "?"
+    return f"{s:.2g}" if s < 100 else f"{s:,.0f}"
 
 
 def _fmt(v: object) -> str:

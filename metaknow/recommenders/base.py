@@ -72,6 +72,9 @@ class Candidate:
         the measured gain is expected in (NaN when the strategy does not predict gains).
     is_default : bool
         This is the library default configuration.
+    fit_seconds : float
+        Predicted seconds of one fit on all rows of the new table, on the machine that
+        built the repository (:mod:`metaknow.recommenders.fit_cost`); NaN when unknown.
     """
 
     config_id: str
@@ -86,6 +89,7 @@ class Candidate:
     gain_low: float = float("nan")
     gain_high: float = float("nan")
     is_default: bool = False
+    fit_seconds: float = float("nan")
 
 
 class Recommender(ABC):

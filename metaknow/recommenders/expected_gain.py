@@ -25,6 +25,8 @@ Candidates come best first by predicted gain, which is their ``score``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -103,8 +105,7 @@ class ExpectedGain(Recommender):
         self.metric_ = view.metric
         if self.features == "size":
             keep = [c for c in SIZE_FEATURES if c in view.metafeatures.columns]
-            view = RepositoryView(view.performance, view.metafeatures[keep], view.configurations,
-                                  view.metric, view.tasks, view.defaults)
+            view = replace(view, metafeatures=view.metafeatures[keep])
         self.gains_, self.raw_gains_, self.reference_col_ = gain_matrix(view, float(self.clip))
         self.distance_ = self._distance(view)
         self.row_ = {t: i for i, t in enumerate(self.tasks_)}

@@ -46,7 +46,8 @@ def _candidate(c: dict[str, Any]) -> Candidate:
                      _num(c["uncertainty"]), c.get("source", "repository"),
                      tuple((str(t), _num(x)) for t, x in c.get("evidence", [])),
                      c.get("rationale", ""), _num(c.get("gain")), _num(c.get("gain_low")),
-                     _num(c.get("gain_high")), bool(c.get("is_default", False)))
+                     _num(c.get("gain_high")), bool(c.get("is_default", False)),
+                     _num(c.get("fit_seconds")))
 
 
 @dataclass
@@ -122,11 +123,12 @@ class Recommendation:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per configuration: rank, space, score, uncertainty, predicted gain over
-        the library default with its interval, source, params."""
+        the library default with its interval, predicted seconds of one fit, source, params."""
         return pd.DataFrame([{"rank": i + 1, "space": c.space_key, "score": c.score,
                               "uncertainty": c.uncertainty, "gain": c.gain,
                               "gain_low": c.gain_low, "gain_high": c.gain_high,
-                              "is_default": c.is_default, "source": c.source,
+                              "is_default": c.is_default, "fit_seconds": c.fit_seconds,
+                              "source": c.source,
                               "rationale": c.rationale, "config_id": c.config_id, **c.params}
                              for i, c in enumerate(self.configurations)])
 
