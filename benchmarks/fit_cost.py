@@ -29,6 +29,7 @@ model fitted on the bundled view without that table's task. Finished fits are ap
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import tempfile
 from pathlib import Path
@@ -40,7 +41,12 @@ from scipy.stats import spearmanr
 from metaknow.recommenders.fit_cost import FitCostModel
 from repository import export
 from repository.builders.fidelity import FIDELITY_DIR
+from repository.learning_curves import fit_times_by_size
 from repository.named import open_repository
+
+#: The models compared: fitted on the bundled view alone, or with the fidelity export's
+#: learning curves too (what ``recommend`` uses).
+MODELS = {"bundled": None, "bundled + curves": "curves"}
 
 SPACES = (("lightgbm", "classification"), ("lightgbm", "regression"))
 
@@ -53,15 +59,26 @@ def measured(store, space_key: str) -> pd.DataFrame:
     return e.join(tasks, on="task")
 
 
-def evaluate(bundled, fidelity, algorithm: str, task_type: str) -> pd.DataFrame:
+def model_without(view, task: str, curves: str | None) -> FitCostModel:
+    """The fit-cost model of ``view`` without ``task``; with the learning curves of the
+    export folder ``curves`` (without ``task`` either) when given."""
+    held_out = view.without_tasks([t for t in view.performance.index
+                                   if view.tasks.loc[t, "name"] == task])
+    algorithm = next(iter(view.defaults)).split("/")[0]
+    task_type = str(view.tasks["task_type"].iloc[0])
+    by_size = None if curves is None else \
+        fit_times_by_size(algorithm, task_type, curves, exclude=[task])
+    return FitCostModel().fit(held_out, by_size)
+
+
+def evaluate(bundled, fidelity, algorithm: str, task_type: str, curves: str) -> pd.DataFrame:
     view = bundled.view(algorithm, task_type)
     key = f"{algorithm}/{task_type}"
     fits = measured(fidelity, key)
     rows = []
-    for task, group in fits.groupby("task"):
-        held_out = view.without_tasks([t for t in view.performance.index
-                                       if view.tasks.loc[t, "name"] == task])
-        model = FitCostModel().fit(held_out)
+    for (task, group), (model_name, source) in itertools.product(
+            fits.groupby("task"), MODELS.items()):
+        model = model_without(view, task, None if source is None else curves)
         for n_train, g in group.groupby("n_train"):
             first = g.iloc[0]
             ids = [f"{algorithm}-{h}" for h in g["config_hash"]]
@@ -69,7 +86,8 @@ def evaluate(bundled, fidelity, algorithm: str, task_type: str) -> pd.DataFrame:
                                  None if pd.isna(first["n_classes"]) else float(first["n_classes"]))
             err = np.log10(pred) - np.log10(g["fit_time"].to_numpy(dtype=float))
             rho = spearmanr(pred, g["fit_time"], nan_policy="omit").statistic
-            rows.append({"space": key, "task": task, "n_train": int(n_train),
+            rows.append({"model": model_name, "space": key, "task": task,
+                         "n_train": int(n_train),
                          "size": _size_label(int(n_train)), "n": int(np.isfinite(err).sum()),
                          "median_abs_log10": float(np.nanmedian(np.abs(err))),
                          "within_2x": float(np.nanmean(np.abs(err) < np.log10(2))),
@@ -83,7 +101,7 @@ LARGE_TABLES = {"Fertility": "morekids", "Shuttle": "Class", "CPSSW8": "earnings
 N_MEASURED = 7
 
 
-def measure(bundled, tables: Path, out: Path) -> pd.DataFrame:
+def measure(bundled, tables: Path, out: Path, curves: str) -> pd.DataFrame:
     """Fit the default and :data:`N_MEASURED` configurations on each large table, once,
     timing CPU seconds; rows already in ``out`` are not fitted again."""
     import time
@@ -98,8 +116,7 @@ def measure(bundled, tables: Path, out: Path) -> pd.DataFrame:
     for stem, target in LARGE_TABLES.items():
         data = load_dataset(tables / f"{stem}.csv.gz", target=target)
         view = bundled.view("lightgbm", data.task)
-        model = FitCostModel().fit(view.without_tasks([t for t in view.performance.index
-                                                       if view.tasks.loc[t, "name"] == stem]))
+        model = model_without(view, stem, None)
         default = view.defaults[f"lightgbm/{data.task}"]
         rows = np.random.default_rng(0).permutation(data.n_rows)[: int(0.8 * data.n_rows)]
         classes = float(data.y.nunique()) if data.task == "classification" else None
@@ -125,34 +142,34 @@ def measure(bundled, tables: Path, out: Path) -> pd.DataFrame:
                                   "measured_cpu_s": seconds}])
             line.to_csv(out, mode="a", header=not out.exists(), index=False, float_format="%.4f")
             done = pd.concat([done, line])
-    return with_predictions(bundled, pd.read_csv(out))
+    return with_predictions(bundled, pd.read_csv(out), curves)
 
 
-def with_predictions(bundled, m: pd.DataFrame) -> pd.DataFrame:
-    """``m`` with ``predicted_s``: the model fitted without the table's own task (the
-    predictions are made here, so a changed model needs no new fits)."""
+def with_predictions(bundled, m: pd.DataFrame, curves: str) -> pd.DataFrame:
+    """``m`` with ``model`` and ``predicted_s``, one copy per model, each fitted without
+    the table's own task (the predictions are made here: a changed model needs no new fits)."""
     out = []
     for (stem, task_type), g in m.groupby(["table", "task_type"], sort=False):
         view = bundled.view("lightgbm", task_type)
-        model = FitCostModel().fit(view.without_tasks([t for t in view.performance.index
-                                                       if view.tasks.loc[t, "name"] == stem]))
         first = g.iloc[0]
         classes = None if pd.isna(first["n_classes"]) else float(first["n_classes"])
-        out.append(g.assign(predicted_s=model.predict(list(g["config"]), float(first["n_train"]),
-                                                      float(first["n_features"]), classes)))
+        for name, source in MODELS.items():
+            model = model_without(view, stem, None if source is None else curves)
+            out.append(g.assign(model=name, predicted_s=model.predict(
+                list(g["config"]), float(first["n_train"]), float(first["n_features"]), classes)))
     return pd.concat(out)
 
 
 def measured_summary(m: pd.DataFrame) -> str:
     err = np.log10(m["predicted_s"]) - np.log10(m["measured_cpu_s"])
     m = m.assign(err=err)
-    lines = ["| table | training rows | fits | default: predicted / measured CPU s "
+    lines = ["| model | table | training rows | fits | default: predicted / measured CPU s "
              "| median abs. error (log10) | within 2× | rank correlation |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
-    for table, g in m.groupby("table", sort=False):
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for (model, table), g in m.groupby(["model", "table"], sort=False):
         d = g[g["is_default"]].iloc[0]
         rho = spearmanr(g["predicted_s"], g["measured_cpu_s"]).statistic
-        lines.append(f"| {table} | {int(g['n_train'].iloc[0]):,} | {len(g)} "
+        lines.append(f"| {model} | {table} | {int(g['n_train'].iloc[0]):,} | {len(g)} "
                      f"| {d['predicted_s']:.2f} / {d['measured_cpu_s']:.2f} "
                      f"| {np.median(np.abs(g['err'])):.2f} | {np.mean(np.abs(g['err']) < np.log10(2)):.0%} "
                      f"| {rho:.2f} |")
@@ -169,15 +186,16 @@ def _size_label(n: int) -> str:
 
 
 def summary(per_task: pd.DataFrame) -> str:
-    g = per_task.groupby(["space", "size"], sort=False)
+    g = per_task.groupby(["model", "space", "size"], sort=False)
     table = g.agg(tasks=("task", "nunique"), fits=("n", "sum"),
                   median_abs_log10=("median_abs_log10", "median"),
                   within_2x=("within_2x", "mean"), bias_log10=("bias_log10", "median"),
                   spearman=("spearman", "mean")).reset_index()
-    lines = ["| space | training rows | tasks | fits | median abs. error (log10) | within 2× "
-             "| bias (log10) | rank correlation |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| model | space | training rows | tasks | fits | median abs. error (log10) "
+             "| within 2× | bias (log10) | rank correlation |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in table.itertuples():
-        lines.append(f"| {r.space} | {r.size} | {r.tasks} | {r.fits} | {r.median_abs_log10:.2f} "
+        lines.append(f"| {r.model} | {r.space} | {r.size} | {r.tasks} | {r.fits} | {r.median_abs_log10:.2f} "
                      f"| {r.within_2x:.0%} | {r.bias_log10:+.2f} | {r.spearman:.2f} |")
     return "\n".join(lines) + "\n"
 
@@ -195,16 +213,16 @@ def main() -> int:
     bundled = open_repository("bundled")
     with tempfile.TemporaryDirectory() as tmp:
         fidelity = export.materialise(args.fidelity, Path(tmp) / "fidelity.sqlite")
-        per_task = pd.concat([evaluate(bundled, fidelity, a, t) for a, t in SPACES])
+        per_task = pd.concat([evaluate(bundled, fidelity, a, t, args.fidelity) for a, t in SPACES])
         fidelity.close()
-    per_task = per_task.sort_values(["space", "n_train", "task"])
+    per_task = per_task.sort_values(["model", "space", "n_train", "task"], kind="stable")
     per_task.to_csv(out / "per_task.csv", index=False, float_format="%.4f")
     (out / "summary.md").write_text(summary(per_task))
     command = "PYTHONPATH=. python benchmarks/fit_cost.py --out " + str(args.out)
     print(summary(per_task))
     if args.measure:
         command += " --measure " + args.measure
-        m = measure(bundled, Path(args.measure), out / "measured.csv")
+        m = measure(bundled, Path(args.measure), out / "measured.csv", args.fidelity)
         (out / "measured.md").write_text(measured_summary(m))
         print(measured_summary(m))
     (out / "command.json").write_text(json.dumps({"command": command}) + "\n")

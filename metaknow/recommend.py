@@ -180,7 +180,7 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
         elif fallback and used not in global_ok:
             used, fitted = "portfolio", fitted_recommender(get_recommender("portfolio"), view)
             notes.append(f"recommending the global portfolio instead of {name}")
-    costs = fitted_cost_model(view)
+    costs = fitted_cost_model(view, learning_curves=repository_name == "bundled")
     size = _table_size(dataset, metafeatures)
     pool = k if max_fit_seconds is None else view.n_configurations
     candidates = _with_costs(fitted.recommend(metafeatures, pool, exclude_tasks=excluded),
@@ -219,7 +219,7 @@ _VIEWS: dict[tuple[Any, ...], RepositoryView] = {}
 #: Recommenders fitted in this process, by view content, strategy and parameters.
 _FITTED: dict[tuple[str, ...], Any] = {}
 #: Fit-cost models fitted in this process, by view content.
-_COSTS: dict[tuple[str, str], FitCostModel] = {}
+_COSTS: dict[tuple[str, str, bool], FitCostModel] = {}
 
 
 def open_view(repository: str | RepositoryView, space: str, task: str, metric: str | None) -> RepositoryView:
@@ -340,16 +340,25 @@ def _same_tasks(view: RepositoryView, distance: TaskDistance, mf: pd.Series,
     return list(dict.fromkeys(same))
 
 
-def fitted_cost_model(view: RepositoryView) -> FitCostModel:
-    """The fit-cost model of ``view`` (fitted once per view content in this process)."""
+def fitted_cost_model(view: RepositoryView, learning_curves: bool = False) -> FitCostModel:
+    """The fit-cost model of ``view`` (fitted once per view content in this process);
+    ``learning_curves``: with those of the bundled repository's fidelity build
+    (:mod:`repository.learning_curves`) for the spaces it covers."""
     from metaknow.recommenders import fit_cache
+    from repository.learning_curves import fit_times_by_size
 
     times = np.ascontiguousarray(view.fit_times.to_numpy(dtype=float))
-    key = (fit_cache.view_digest(view), hashlib.sha256(times.tobytes()).hexdigest())
+    key = (fit_cache.view_digest(view), hashlib.sha256(times.tobytes()).hexdigest(),
+           learning_curves)
     if key not in _COSTS:
         if len(_COSTS) >= 8:
             _COSTS.pop(next(iter(_COSTS)))
-        _COSTS[key] = FitCostModel().fit(view)
+        curves = [fit_times_by_size(*space.split("/")) for space in view.defaults
+                  if learning_curves]
+        curves = [c for c in curves if not c[0].empty]
+        by_size = (pd.concat([t for t, _ in curves]), pd.concat([s for _, s in curves])) \
+            if curves else None
+        _COSTS[key] = FitCostModel().fit(view, by_size)
     return _COSTS[key]
 
 

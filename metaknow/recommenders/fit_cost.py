@@ -57,15 +57,22 @@ class FitCostModel:
         Configuration id -> space key.
     """
 
-    def fit(self, view: RepositoryView) -> "FitCostModel":
-        """Fit both parts on ``view.fit_times`` (empty model when the view has none)."""
+    def fit(self, view: RepositoryView,
+            by_size: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> "FitCostModel":
+        """Fit both parts on ``view.fit_times`` and, when given, fit times at more training
+        sizes (``(times, sizes)`` as :func:`repository.learning_curves.fit_times_by_size`
+        returns them; their columns are matched to the view's configurations by id).
+        The model is empty when there are no times at all."""
         self.curves_: dict[str, tuple[float, ...]] = {}
         self.space_of_ = {c: view.configurations[c][0] for c in view.performance.columns}
         self.relative_ = pd.DataFrame(columns=["level", "slope", "centre", "top"], dtype=float)
-        times = view.fit_times
-        if times.empty or "n_train" not in view.tasks:
+        times, tasks = view.fit_times, view.tasks
+        if times.empty or "n_train" not in tasks:
             return self
-        sizes = _sizes(view.tasks.reindex(times.index))
+        if by_size is not None and not by_size[0].empty:
+            times = pd.concat([times, by_size[0].reindex(columns=times.columns)])
+            tasks = pd.concat([tasks.reindex(view.fit_times.index), by_size[1]])
+        sizes = _sizes(tasks.reindex(times.index))
         relative = []
         for space, default in view.defaults.items():
             cols = [c for c in times.columns if self.space_of_.get(c) == space]

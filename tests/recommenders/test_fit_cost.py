@@ -211,3 +211,33 @@ def test_tune_with_a_wall_time_starts_only_from_affordable_configurations(store_
                   repository=str(store_path), refit=False)
     assert any(n.startswith("warm start: left out 1 configuration(s) predicted to take over 0.5 s")
                for n in result.notes), result.notes
+
+
+def test_learning_curves_are_read_from_an_export_and_extend_the_lines(tmp_path) -> None:
+    from repository.learning_curves import fit_times_by_size
+
+    (tmp_path / "evaluations" / "lightgbm").mkdir(parents=True)
+    (tmp_path / "tasks.csv").write_text(
+        "name,source,task_type,target,n_rows,n_features,n_classes\n"
+        "big,fidelity-x,classification,y,90000,7,2\n"
+        "other,fidelity-x,classification,y,90000,7,2\n"
+        "reg,fidelity-x,regression,y,90000,7,\n")
+    lines = ["config_hash,space_version,fold,repeat,n_train,status,fit_time,predict_time,roc_auc,error"]
+    for n in (1000, 64000):
+        for c, s in (("d", 1.0), ("x", 3.0), ("bad", 9.0)):
+            status = "crash" if c == "bad" else "ok"
+            lines.append(f"{c},1,0,0,{n},{status},{s * n / 1000},0.1,0.8,")
+    (tmp_path / "evaluations" / "lightgbm" / "big.csv").write_text("\n".join(lines) + "\n")
+    times, sizes = fit_times_by_size("lightgbm", "classification", tmp_path)
+    assert list(times.index) == ["big@1000", "big@64000"]
+    assert sorted(times.columns) == ["lightgbm-d", "lightgbm-x"]
+    assert times.loc["big@64000", "lightgbm-x"] == pytest.approx(192.0)
+    assert sizes.loc["big@1000", "n_features"] == 7 and sizes.loc["big@1000", "n_train"] == 1000
+    assert fit_times_by_size("lightgbm", "classification", tmp_path, exclude=["big"])[0].empty
+    assert fit_times_by_size("lightgbm", "regression", tmp_path)[0].empty
+    assert fit_times_by_size("lightgbm", "classification", tmp_path / "nope")[0].empty
+    # the curve points join a view's times under the view's configuration ids
+    view = curve_view(SIZES)
+    renamed = times.rename(columns={"lightgbm-d": "d", "lightgbm-x": "x"})
+    model = FitCostModel().fit(view, (renamed, sizes))
+    assert model.relative_.loc["x", "top"] == pytest.approx(math.log(64000))
