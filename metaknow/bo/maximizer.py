@@ -95,10 +95,13 @@ def neighbour_moves(space: SearchSpace, V: np.ndarray, rng: np.random.Generator,
                     scale: float, frozen: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``per_row`` one-parameter moves of every row of ``V``; returns (moves, row of origin).
 
+    The rows of ``V`` must be consistent (NaN exactly where a parameter is inactive), as
+    :func:`random_vectors`, :func:`fix_activity` and ``SearchSpace.to_vector`` give them.
+
     ``frozen`` (boolean mask over the parameters) marks parameters no move may change.
     """
     rows = np.repeat(np.arange(len(V)), per_row)
-    M = V[rows].copy()
+    M = V[rows]
     sizes = space.cat_sizes
     active = ~np.isnan(M)
     if frozen is not None:
@@ -119,7 +122,14 @@ def neighbour_moves(space: SearchSpace, V: np.ndarray, rng: np.random.Generator,
     if frozen is not None:  # rows with nothing left to move stay where they are
         stuck = ~active.any(axis=1)
         M[stuck] = V[rows[stuck]]
-    return fix_activity(space, M, rng), rows
+    # only a move of a parameter others are conditioned on can switch activity (the rows
+    # of V are consistent); fixing just those rows makes the same random draws
+    parents = np.zeros(len(space), dtype=bool)
+    parents[[j for j, _ in _activity_plan(space) if j >= 0]] = True
+    switch = np.flatnonzero(parents[col])
+    if len(switch):
+        M[switch] = fix_activity(space, M[switch], rng)
+    return M, rows
 
 
 class AcquisitionMaximizer(ABC):
