@@ -27,8 +27,14 @@ from __future__ import annotations
 import numpy as np
 from sklearn.tree import DecisionTreeRegressor
 
-from metaknow.bo.surrogate import (_as_tree_input, _bootstrap_rows, grow_tree, impute_inactive,
-                                   log_floor, log_scale_costs)
+from metaknow.bo.surrogate import (
+    _as_tree_input,
+    _bootstrap_rows,
+    grow_tree,
+    impute_inactive,
+    log_floor,
+    log_scale_costs,
+)
 
 __all__ = ["RollingForestSurrogate", "prefix_lengths"]
 
@@ -93,7 +99,7 @@ class RollingForestSurrogate:
         return log_scale_costs(y, self._lo, self._hi) if self.log_costs else np.asarray(y, float)
 
     def fit(self, X: np.ndarray, y: np.ndarray, *, n_history: int | None = None,
-            ) -> "RollingForestSurrogate":
+            ) -> RollingForestSurrogate:
         """Bring the forest up to vector forms ``X`` (NaN = inactive) and costs ``y``.
 
         The first ``n_history`` rows (all by default) are the trials in the order they
