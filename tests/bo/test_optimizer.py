@@ -187,6 +187,14 @@ def test_resume_continues_the_same_trajectory(tmp_path: Path) -> None:
     assert [t.config for t in RunHistory(tmp_path)] == _trajectory(5, 25)
 
 
+def test_resume_past_the_rolling_forests_start_continues_the_same_trajectory(tmp_path: Path) -> None:
+    """Beyond 50 trials the trees are regrown in turns: a resumed run rebuilds the same forest."""
+    Optimizer(MIXED_SPACE, seed=1, history=tmp_path, random_share=0.05).optimize(mixed, n_trials=57)
+    Optimizer(MIXED_SPACE, seed=1, history=tmp_path, random_share=0.05).optimize(mixed, n_trials=70)
+    straight = Optimizer(MIXED_SPACE, seed=1, random_share=0.05).optimize(mixed, n_trials=70)
+    assert [t.config for t in RunHistory(tmp_path)] == [t.config for t in straight.history]
+
+
 _KILL_SCRIPT = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {tests!r})
