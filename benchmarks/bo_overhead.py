@@ -12,6 +12,7 @@ one line per (function, seed, contestant).
     python benchmarks/bo_overhead.py --ref /path/to/old/checkout --seeds 2 --trials 200
     python benchmarks/bo_overhead.py --peer optuna_tpe --seeds 3 --functions branin algo6
     python benchmarks/bo_overhead.py --profile algo6   # cProfile of 30 asks after 200 trials
+    python benchmarks/bo_overhead.py --parts mixed15   # CPU of the parts of 60 asks after 200
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,6 +124,53 @@ def profile(fname: str, n: int) -> None:
     pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
 
 
+def parts(fname: str, n: int, asks: int = 60) -> None:
+    """CPU ms per ask of the loop's parts, ``asks`` asks after ``n`` trials (seed 0).
+
+    Each part is wrapped by a ``process_time`` timer (the real code runs; nested parts
+    are also inside their callers' figures).
+    """
+    sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+    from synthetic_bo import PROBLEMS
+
+    from metaknow.bo import maximizer, optimizer, rolling_forest
+
+    spent: dict[str, float] = {}
+
+    def timed(label: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            start = time.process_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - start
+        return run
+
+    p = PROBLEMS[fname]
+    opt = optimizer.Optimizer(p.space, seed=0, budget_hint=n)
+    for _ in range(n):
+        info = opt.ask()
+        opt.tell(info, p.f(info.config))
+    forest = rolling_forest.RollingForestSurrogate
+    for owner, name, label in [
+            (forest, "fit", "surrogate fit"), (rolling_forest, "grow_tree", "  growing trees"),
+            (maximizer.LocalAndRandomSearch, "maximize", "acquisition maximiser"),
+            (forest, "predict", "  forest predictions"),
+            (maximizer, "neighbour_moves", "  neighbour moves")]:
+        setattr(owner, name, timed(label, getattr(owner, name)))
+    optimizer.ACQUISITIONS["log_ei"] = timed("  log-EI", optimizer.ACQUISITIONS["log_ei"])
+    start = time.process_time()
+    for _ in range(asks):
+        info = opt.ask()
+        opt.tell(info, p.f(info.config))
+    total = time.process_time() - start
+    print(f"{fname}: CPU ms per ask over {asks} asks after {n} trials (seed 0)")
+    print(f"  whole ask + tell: {1e3 * total / asks:.2f}")
+    for label in ["surrogate fit", "  growing trees", "acquisition maximiser",
+                  "  forest predictions", "  log-EI", "  neighbour moves"]:
+        print(f"  {label}: {1e3 * spent.get(label, 0.0) / asks:.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ref", type=Path, default=None)
@@ -132,9 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jsonl", type=Path, default=None,
                         help="append one JSON line per (function, seed, contestant) here")
     parser.add_argument("--profile", metavar="FUNCTION", default=None)
+    parser.add_argument("--parts", metavar="FUNCTION", default=None,
+                        help="CPU per ask of the surrogate fit, maximiser, predictions, ...")
     args = parser.parse_args(argv)
     if args.profile:
         profile(args.profile, args.trials)
+        return 0
+    if args.parts:
+        parts(args.parts, args.trials)
         return 0
     if args.ref is not None and not (args.ref / "metaknow" / "bo" / "optimizer.py").is_file():
         print(f"bo_overhead: error: {args.ref} is not a metaknow checkout", file=sys.stderr)

@@ -1,6 +1,7 @@
 """metaknow's SMAC-style Bayesian optimisation loop, one part per module.
 
 ``history`` (run history), ``initial_design``, ``surrogate`` (random forest),
+``rolling_forest`` (the forest the loop keeps, its trees regrown in turns),
 ``acquisition`` (EI, log-EI), ``maximizer`` (local + random search, random interleaving),
 ``intensifier`` (fold racing), ``runner`` (trial execution, time limits, parallelism),
 ``priors`` (related tasks' evaluations for the surrogate) and ``optimizer`` (ask / tell /

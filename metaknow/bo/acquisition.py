@@ -39,8 +39,10 @@ def expected_improvement(mean: np.ndarray, var: np.ndarray, best: float, xi: flo
 
 def _log_h(z: np.ndarray) -> np.ndarray:
     """``log(z * Phi(z) + phi(z))``, stable for all ``z``."""
-    out = np.empty_like(z)
     hi = z > -1.0
+    if hi.all():
+        return np.log(z * ndtr(z) + np.exp(-0.5 * z * z - _LOG_SQRT_2PI))
+    out = np.empty_like(z)
     zh = z[hi]
     out[hi] = np.log(zh * ndtr(zh) + np.exp(-0.5 * zh * zh - _LOG_SQRT_2PI))
     lo = ~hi
@@ -64,9 +66,11 @@ def log_expected_improvement(mean: np.ndarray, var: np.ndarray, best: float, xi:
     mean = np.asarray(mean, dtype=float)
     sigma = np.sqrt(np.maximum(np.asarray(var, dtype=float), 0.0))
     gap = best - mean - xi
+    pos = sigma > _MIN_SIGMA
+    if pos.all():  # the usual case: no masking needed
+        return np.log(sigma) + _log_h(gap / sigma)
     with np.errstate(divide="ignore"):
         out = np.log(np.maximum(gap, 0.0))
-    pos = sigma > _MIN_SIGMA
     out[pos] = np.log(sigma[pos]) + _log_h(gap[pos] / sigma[pos])
     return out
 

@@ -64,13 +64,29 @@ def _activity_plan(space: SearchSpace) -> list[tuple[int, np.ndarray | None]]:
     return plan
 
 
+_ARRAYS: dict[int, tuple[SearchSpace, np.ndarray, np.ndarray]] = {}
+
+
+def _space_arrays(space: SearchSpace) -> tuple[np.ndarray, np.ndarray]:
+    """(choices per parameter, 0 if numeric; whether other parameters depend on it)."""
+    cached = _ARRAYS.get(id(space))
+    if cached is not None and cached[0] is space:
+        return cached[1], cached[2]
+    parents = np.zeros(len(space), dtype=bool)
+    parents[[j for j, _ in _activity_plan(space) if j >= 0]] = True
+    if len(_ARRAYS) > 64:
+        _ARRAYS.clear()
+    _ARRAYS[id(space)] = (space, space.cat_sizes, parents)
+    return space.cat_sizes, parents
+
+
 def fix_activity(space: SearchSpace, V: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Set inactive entries to NaN; give newly active (NaN) entries a random value."""
     V = V.copy()
-    nan = np.isnan(V)
+    has_nan = np.isnan(V).any(axis=0)
     for i, (p, (j, ok)) in enumerate(zip(space.params, _activity_plan(space))):
         if j < 0:
-            if not nan[:, i].any():
+            if not has_nan[i]:
                 continue  # always active and set: nothing to do
             active = np.ones(len(V), dtype=bool)
         else:
@@ -95,31 +111,42 @@ def neighbour_moves(space: SearchSpace, V: np.ndarray, rng: np.random.Generator,
                     scale: float, frozen: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``per_row`` one-parameter moves of every row of ``V``; returns (moves, row of origin).
 
+    The rows of ``V`` must be consistent (NaN exactly where a parameter is inactive), as
+    :func:`random_vectors`, :func:`fix_activity` and ``SearchSpace.to_vector`` give them.
+
     ``frozen`` (boolean mask over the parameters) marks parameters no move may change.
     """
     rows = np.repeat(np.arange(len(V)), per_row)
-    M = V[rows].copy()
-    sizes = space.cat_sizes
+    M = V[rows]
+    sizes, parents = _space_arrays(space)
     active = ~np.isnan(M)
     if frozen is not None:
         active &= ~frozen
     # pick one active parameter per move (uniformly among the active ones)
     keys = np.where(active, rng.random(M.shape), -1.0)
     col = keys.argmax(axis=1)
-    r = np.arange(len(M))
-    is_cat = sizes[col] > 0
+    at = np.arange(len(M)) * M.shape[1] + col  # the moved entry of each row, in M.ravel()
+    flat = M.reshape(-1)
+    k = sizes[col]
+    is_cat = k > 0
     # categorical: switch to another choice
-    k = sizes[col[is_cat]]
-    cur = M[r[is_cat], col[is_cat]]
-    shift = 1 + np.floor(rng.random(is_cat.sum()) * np.maximum(k - 1, 1))
-    M[r[is_cat], col[is_cat]] = np.where(k > 1, (cur + shift) % np.maximum(k, 1), cur)
+    cat_at, k = at[is_cat], k[is_cat]
+    cur = flat[cat_at]
+    shift = 1 + np.floor(rng.random(len(cat_at)) * np.maximum(k - 1, 1))
+    flat[cat_at] = np.where(k > 1, (cur + shift) % np.maximum(k, 1), cur)
     # numeric: Gaussian step in the unit interval
-    num = ~is_cat
-    M[r[num], col[num]] = np.clip(M[r[num], col[num]] + rng.normal(0.0, scale, num.sum()), 0.0, 1.0)
+    num_at = at[~is_cat]
+    flat[num_at] = np.minimum(np.maximum(flat[num_at] + rng.normal(0.0, scale, len(num_at)),
+                                         0.0), 1.0)
     if frozen is not None:  # rows with nothing left to move stay where they are
         stuck = ~active.any(axis=1)
         M[stuck] = V[rows[stuck]]
-    return fix_activity(space, M, rng), rows
+    # only a move of a parameter others are conditioned on can switch activity (the rows
+    # of V are consistent); fixing just those rows makes the same random draws
+    switch = np.flatnonzero(parents[col])
+    if len(switch):
+        M[switch] = fix_activity(space, M[switch], rng)
+    return M, rows
 
 
 class AcquisitionMaximizer(ABC):

