@@ -88,12 +88,26 @@ def cpu_to(trace: list[tuple[float, float]], target: float) -> float | None:
     return None
 
 
+def ratios(runs: list[dict[str, Any]]) -> list[float | None]:
+    """Per seed with both tuners: metaknow's CPU to Optuna's final score over Optuna's
+    (None: metaknow never reached it)."""
+    by = {(r["seed"], r["tuner"]): r for r in runs}
+    out: list[float | None] = []
+    for seed in sorted({r["seed"] for r in runs}):
+        o, m = by.get((seed, "optuna_tpe")), by.get((seed, "metaknow"))
+        if o is None or m is None:
+            continue
+        target = o["trace"][-1][1]
+        cm = cpu_to(m["trace"], target)
+        out.append(None if cm is None else cm / cpu_to(o["trace"], target))
+    return out
+
+
 def summarise(runs: list[dict[str, Any]]) -> str:
     lines = ["| seed | Optuna's 30-trial score | Optuna: CPU s to it | metaknow: CPU s to it "
              "| ratio | metaknow's 30-trial score | CPU s of 30 trials: Optuna / metaknow |",
              "|---:|---:|---:|---:|---:|---:|---:|"]
     by = {(r["seed"], r["tuner"]): r for r in runs}
-    ratios = []
     for seed in sorted({r["seed"] for r in runs}):
         o, m = by.get((seed, "optuna_tpe")), by.get((seed, "metaknow"))
         if o is None or m is None:
@@ -101,7 +115,6 @@ def summarise(runs: list[dict[str, Any]]) -> str:
         target = o["trace"][-1][1]
         co, cm = cpu_to(o["trace"], target), cpu_to(m["trace"], target)
         ratio = None if cm is None else cm / co
-        ratios.append(ratio)
         lines.append(f"| {seed} | {target:.5f} | {co:.0f} | "
                      f"{'not reached' if cm is None else f'{cm:.0f}'} | "
                      f"{'–' if ratio is None else f'{ratio:.2f}'} | {m['trace'][-1][1]:.5f} | "

@@ -160,6 +160,16 @@ def with_predictions(bundled, m: pd.DataFrame, curves: str) -> pd.DataFrame:
     return pd.concat(out)
 
 
+def measured_figures(m: pd.DataFrame) -> list[dict[str, object]]:
+    """Per model and table: median error factor and rank correlation (for the headline)."""
+    out = []
+    for (model, table), g in m.groupby(["model", "table"], sort=False):
+        err = np.abs(np.log10(g["predicted_s"]) - np.log10(g["measured_cpu_s"]))
+        out.append({"model": model, "table": table, "median_factor": float(10 ** np.median(err)),
+                    "spearman": float(spearmanr(g["predicted_s"], g["measured_cpu_s"]).statistic)})
+    return out
+
+
 def measured_summary(m: pd.DataFrame) -> str:
     err = np.log10(m["predicted_s"]) - np.log10(m["measured_cpu_s"])
     m = m.assign(err=err)
@@ -224,6 +234,7 @@ def main() -> int:
         command += " --measure " + args.measure
         m = measure(bundled, Path(args.measure), out / "measured.csv", args.fidelity)
         (out / "measured.md").write_text(measured_summary(m))
+        (out / "measured.json").write_text(json.dumps(measured_figures(m), indent=1) + "\n")
         print(measured_summary(m))
     (out / "command.json").write_text(json.dumps({"command": command}) + "\n")
     return 0

@@ -68,7 +68,7 @@ def _latency_rows() -> list[str]:
 
 
 def _bo_rows() -> list[str]:
-    path = RESULTS / "bo_overhead" / "issue28.jsonl"
+    path = RESULTS / "bo_overhead" / "issue28_rolling.jsonl"
     if not path.is_file():
         return []
     runs = pd.DataFrame([json.loads(line) for line in path.read_text().splitlines() if line.strip()])
@@ -79,6 +79,29 @@ def _bo_rows() -> list[str]:
             f"[speed]({DOCS}#speed) |"]
 
 
+def _fit_cost_rows() -> list[str]:
+    path = RESULTS / "fit_cost" / "measured.json"
+    if not path.is_file():
+        return []
+    rows = [r for r in json.loads(path.read_text()) if r["model"] == "bundled + curves"]
+    cells = ", ".join(f"{r['table']} {r['median_factor']:.1f}x (rank correlation "
+                      f"{r['spearman']:.2f})" for r in rows)
+    return [f"| Predicted seconds of one fit, held-out large tables (median error factor) | "
+            f"{cells} | [fit cost]({DOCS}#predicted-fit-cost) |"]
+
+
+def _cpu_to_target_rows() -> list[str]:
+    from cpu_to_target import ratios
+
+    path = RESULTS / "cpu_to_target" / "runs.jsonl"
+    if not path.is_file():
+        return []
+    got = ratios([json.loads(line) for line in path.read_text().splitlines() if line.strip()])
+    cells = ", ".join("not reached" if r is None else f"{r:.2f}" for r in got)
+    return [f"| CPU to reach Optuna TPE's 30-trial CV score, spambase (metaknow / Optuna, per "
+            f"seed) | {cells} | [CPU to target]({DOCS}#cpu-to-reach-optunas-30-trial-score-spambase) |"]
+
+
 def other_spaces_page() -> None:
     """``first_pick/other_spaces.md``: the summaries of the runs on the other spaces."""
     parts = [p.read_text() for p in sorted((RESULTS / "first_pick").glob("other_spaces_*/summary.md"))]
@@ -87,7 +110,8 @@ def other_spaces_page() -> None:
 
 def main() -> int:
     other_spaces_page()
-    rows = _first_pick_rows() + _other_spaces_row() + _latency_rows() + _bo_rows()
+    rows = (_first_pick_rows() + _other_spaces_row() + _latency_rows() + _bo_rows()
+            + _fit_cost_rows() + _cpu_to_target_rows())
     text = "| what | result | details |\n|---|---|---|\n" + "\n".join(rows) + "\n"
     (RESULTS / "headline.md").write_text(text)
     print(text)
