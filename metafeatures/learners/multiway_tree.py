@@ -23,6 +23,7 @@ from scipy.special import xlogy
 from metafeatures.learners.cuts import cut_counts, xlogx_of_counts
 from metafeatures.learners.pruning import added_errors_scalar
 from metafeatures.learners.table import Table
+from metafeatures.learners.tree_descent import leaves_reached
 
 __all__ = ["Node", "grow_tree", "route", "predict_tree", "collapse_and_prune",
            "reduced_error_prune", "refit_counts", "count_leaves", "truncated"]
@@ -127,16 +128,33 @@ class _Grower:
     def counts(self, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.bincount(self.y[idx], weights=w, minlength=self.k)
 
+    def stops(self, counts: np.ndarray, depth: int) -> bool:
+        """Whether a node with these class counts at this depth is a leaf without search."""
+        return bool(counts.sum() < 2 * self.min_leaf or np.count_nonzero(counts) <= 1
+                    or (self.max_depth is not None and depth >= self.max_depth))
+
     def grow(self, idx: np.ndarray, w: np.ndarray, depth: int) -> Node:
         counts = self.counts(idx, w)
         node = Node(counts)
-        total = counts.sum()
-        if (total < 2 * self.min_leaf or np.count_nonzero(counts) <= 1
-                or (self.max_depth is not None and depth >= self.max_depth)):
+        if self.stops(counts, depth):
             return node
         split = self.best_split(idx, w, counts)
         if split is None:
             return node
+        takes, unknown = self.apply_split(node, split, w)
+        for b, take in enumerate(takes):
+            if take is None:
+                node.children.append(empty_child(node))
+            else:
+                node.children.append(self.grow(*child_rows(node, b, idx, w, take, unknown),
+                                               depth + 1))
+        return node
+
+    def apply_split(self, node: Node, split: tuple, w: np.ndarray
+                    ) -> tuple[list[np.ndarray | None], np.ndarray]:
+        """Give ``node`` the split ``(kind, attribute, threshold, branch)`` and its branch
+        shares; returns each branch's row positions (None: a branch without weight) and
+        the positions of the rows whose split value is missing."""
         kind, attribute, threshold, branch = split
         node.kind, node.attribute, node.threshold = kind, attribute, threshold
         n_branches = 2 if kind == "numeric" else self.t.n_levels[attribute - self.t.n_numeric]
@@ -144,16 +162,9 @@ class _Grower:
         bw = np.bincount(branch[known], weights=w[known], minlength=n_branches)
         node.shares = bw / bw.sum()
         groups = _groups(branch, n_branches)
-        unknown = ~known
-        for b in range(n_branches):
-            if bw[b] <= 0:  # empty branch: no weight, predicts the parent's classes
-                node.children.append(Node(np.zeros_like(counts), fallback=counts))
-                continue
-            take = groups[b]
-            child_idx = np.concatenate([idx[take], idx[unknown]])
-            child_w = np.concatenate([w[take], w[unknown] * node.shares[b]])
-            node.children.append(self.grow(child_idx, child_w, depth + 1))
-        return node
+        # an empty branch has no weight and predicts the parent's classes
+        takes = [groups[b] if bw[b] > 0 else None for b in range(n_branches)]
+        return takes, np.flatnonzero(~known)
 
     def best_split(self, idx, w, counts):
         t, k = self.t, self.k
@@ -216,27 +227,55 @@ class _Grower:
         if not cands:
             return None
         gain, info, attr, numeric, thr = (np.concatenate(col) for col in zip(*cands))
-        keep = gain > 1e-10
-        if not keep.any():
+        best = choose(gain, info, self.criterion)
+        if best is None:
             return None
-        gain, info, attr, numeric, thr = gain[keep], info[keep], attr[keep], numeric[keep], thr[keep]
-        if self.criterion == "gain_ratio":
-            mean_gain = np.mean(gain)
-            pool = gain >= mean_gain - 1e-3
-            if not pool.any():
-                pool[:] = True
-            with np.errstate(invalid="ignore", divide="ignore"):
-                ratio = np.where(info > 0, gain / info, 0.0)
-            best = int(np.flatnonzero(pool)[np.argmax(ratio[pool])])  # the first maximum
-        else:
-            best = int(np.argmax(gain))
-        a = int(attr[best])
-        if numeric[best]:
-            thr_best = float(thr[best])
-            x = t.numeric[idx, a]
-            branch = np.where(np.isnan(x), -1, np.where(x <= thr_best, 0, 1))
-            return "numeric", a, thr_best, branch
-        return "nominal", a, 0.0, t.codes[idx, a - p]
+        return self.split_of(idx, int(attr[best]), bool(numeric[best]), float(thr[best]))
+
+    def split_of(self, idx: np.ndarray, attribute: int, numeric: bool, threshold: float
+                 ) -> tuple:
+        """The split ``(kind, attribute, threshold, branch of each row)`` of rows ``idx``."""
+        t = self.t
+        if numeric:
+            x = t.numeric[idx, attribute]
+            branch = np.where(np.isnan(x), -1, np.where(x <= threshold, 0, 1))
+            return "numeric", attribute, threshold, branch
+        return "nominal", attribute, 0.0, t.codes[idx, attribute - t.n_numeric]
+
+
+def choose(gain: np.ndarray, info: np.ndarray, criterion: str) -> int | None:
+    """Position of the chosen split among candidates in evaluation order (None: no
+    candidate gains more than 1e-10): the largest gain, or (``gain_ratio``) C4.5's
+    largest gain ratio among the candidates whose gain is at least the average; the
+    first on ties."""
+    keep = np.flatnonzero(gain > 1e-10)
+    if not len(keep):
+        return None
+    gain, info = gain[keep], info[keep]
+    if criterion == "gain_ratio":
+        mean_gain = np.mean(gain)
+        pool = gain >= mean_gain - 1e-3
+        if not pool.any():
+            pool[:] = True
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(info > 0, gain / info, 0.0)
+        best = int(np.flatnonzero(pool)[np.argmax(ratio[pool])])  # the first maximum
+    else:
+        best = int(np.argmax(gain))
+    return int(keep[best])
+
+
+def empty_child(parent: Node) -> Node:
+    """The child of an empty branch: no weight, predicts the parent's classes."""
+    return Node(np.zeros_like(parent.counts), fallback=parent.counts)
+
+
+def child_rows(node: Node, b: int, idx: np.ndarray, w: np.ndarray, take: np.ndarray,
+               unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and weights of branch ``b``: those taking it, then those with a missing split
+    value, weighted by the branch's share (C4.5's fractional instances)."""
+    return (np.concatenate([idx[take], idx[unknown]]),
+            np.concatenate([w[take], w[unknown] * node.shares[b]]))
 
 
 def _groups(branch: np.ndarray, n_branches: int) -> dict[int, np.ndarray]:
@@ -265,6 +304,10 @@ def grow_tree(table: Table, y: np.ndarray, n_classes: int, *, criterion: str = "
     """
     rng = np.random.default_rng(seed) if n_random is not None else None
     grower = _Grower(table, y, n_classes, criterion, min_leaf, max_depth, n_random, rng)
+    if n_random is None and table.n_rows:  # the same tree, searched a level at a time
+        from metafeatures.learners.level_growth import grow_by_levels
+
+        return grow_by_levels(grower)
     return grower.grow(np.arange(table.n_rows), np.ones(table.n_rows), 0)
 
 
@@ -305,12 +348,20 @@ def _distribution(node: Node) -> np.ndarray:
 def predict_tree(root: Node, table: Table, n_classes: int) -> np.ndarray:
     """Class probabilities: the weighted mix of the leaf distributions each row reaches."""
     out = np.zeros((table.n_rows, n_classes))
+    # rows whose path knows every split value: one leaf each, weight 1
+    nodes, leaf = leaves_reached(root, table)
+    placed = leaf >= 0
+    reached, which = np.unique(leaf[placed], return_inverse=True)
+    if len(reached):
+        out[placed] = np.vstack([_distribution(nodes[i]) for i in reached])[which]
 
     def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
         if node.is_leaf:  # a row reaches a leaf at most once
             out[idx] += w[:, None] * _distribution(node)[None, :]
 
-    route(root, table, np.arange(table.n_rows), np.ones(table.n_rows), visit)
+    lost = np.flatnonzero(~placed)  # the others are spread over branches, node by node
+    if len(lost):
+        route(root, table, lost, np.ones(len(lost)), visit)
     return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
 
 
