@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text("")
     rows = []
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
+    measure(names[0], corpus, 1, args.timeout)  # warm-up, not recorded: first imports
     for name in names:
         try:
             row = measure(name, corpus, args.repeat, args.timeout)

@@ -23,7 +23,7 @@ from scipy.special import xlogy
 from metafeatures.learners.cuts import cut_counts, xlogx_of_counts
 from metafeatures.learners.pruning import added_errors_scalar
 from metafeatures.learners.table import Table
-from metafeatures.learners.tree_descent import leaves_reached
+from metafeatures.learners.tree_descent import leaves_reached, node_counts
 
 __all__ = ["Node", "grow_tree", "route", "predict_tree", "collapse_and_prune",
            "reduced_error_prune", "refit_counts", "count_leaves", "truncated"]
@@ -401,13 +401,7 @@ def _unpruned_errors(node: Node, out: dict[int, float]) -> dict[int, float]:
 
 def reduced_error_prune(root: Node, table: Table, y: np.ndarray, n_classes: int) -> None:
     """Reduced-error pruning on the hold-out rows ``table``/``y``, in place."""
-    held: dict[int, np.ndarray] = {}
-
-    def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
-        held[id(node)] = held.get(id(node), 0) + np.bincount(y[idx], weights=w,
-                                                             minlength=n_classes)
-
-    route(root, table, np.arange(table.n_rows), np.ones(table.n_rows), visit)
+    held = _reached_counts(root, table, y, n_classes, accumulate=True)
 
     def prune(node: Node) -> float:
         h = held.get(id(node), np.zeros(n_classes))
@@ -426,12 +420,7 @@ def reduced_error_prune(root: Node, table: Table, y: np.ndarray, n_classes: int)
 def refit_counts(root: Node, table: Table, y: np.ndarray, n_classes: int) -> None:
     """Replace every node's class counts by those of ``table``/``y`` (back-fitting);
     nodes no row reaches predict their parent's classes."""
-    fresh: dict[int, np.ndarray] = {}
-
-    def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
-        fresh[id(node)] = np.bincount(y[idx], weights=w, minlength=n_classes)
-
-    route(root, table, np.arange(table.n_rows), np.ones(table.n_rows), visit)
+    fresh = _reached_counts(root, table, y, n_classes, accumulate=False)
 
     def apply(node: Node, parent: np.ndarray) -> None:
         counts = fresh.get(id(node))
@@ -441,6 +430,24 @@ def refit_counts(root: Node, table: Table, y: np.ndarray, n_classes: int) -> Non
             apply(c, node.counts if node.counts.sum() > 0 else parent)
 
     apply(root, root.counts)
+
+
+def _reached_counts(root: Node, table: Table, y: np.ndarray, n_classes: int,
+                    accumulate: bool) -> dict[int, np.ndarray]:
+    """Class counts of the rows of ``table`` reaching each node (by ``id``; nodes no row
+    reaches are absent). ``accumulate``: a node that :func:`route` visits several times
+    (rows spread over branches) sums its visits; otherwise the last visit counts."""
+    flat = node_counts(root, table, y, n_classes)
+    if flat is not None:  # every row placed: one path each, integer counts
+        return {id(node): c for node, c in zip(*flat) if c.any()}
+    out: dict[int, np.ndarray] = {}
+
+    def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
+        counts = np.bincount(y[idx], weights=w, minlength=n_classes)
+        out[id(node)] = out.get(id(node), 0) + counts if accumulate else counts
+
+    route(root, table, np.arange(table.n_rows), np.ones(table.n_rows), visit)
+    return out
 
 
 def truncated(root: Node, max_depth: int | None) -> Node:

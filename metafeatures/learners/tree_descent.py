@@ -14,7 +14,7 @@ import numpy as np
 
 from metafeatures.learners.table import Table
 
-__all__ = ["leaves_reached"]
+__all__ = ["leaves_reached", "node_counts"]
 
 
 def _flatten(root) -> tuple:
@@ -41,9 +41,29 @@ def _flatten(root) -> tuple:
 def leaves_reached(root, table: Table) -> tuple[list, np.ndarray]:
     """The tree's nodes (breadth first) and, per row of ``table``, the position of the
     leaf it reaches, or -1 when a split on its path cannot place it."""
+    nodes, at, _ = _descend(root, table, visits=False)
+    return nodes, at
+
+
+def node_counts(root, table: Table, y: np.ndarray, n_classes: int
+                ) -> tuple[list, np.ndarray] | None:
+    """The tree's nodes (breadth first) and the class counts of the rows of ``table``
+    reaching each (integers, as floats); None when some row meets a split that cannot
+    place it (its weight would be spread)."""
+    nodes, at, visits = _descend(root, table, visits=True)
+    if (at < 0).any():
+        return None
+    rows = np.concatenate([r for r, _ in visits])
+    node = np.concatenate([v for _, v in visits])
+    counts = np.bincount(node * n_classes + y[rows], minlength=len(nodes) * n_classes)
+    return nodes, counts.reshape(len(nodes), n_classes).astype(float)
+
+
+def _descend(root, table: Table, visits: bool) -> tuple[list, np.ndarray, list]:
     nodes, leaf, numeric, attribute, threshold, n_children, first_child = _flatten(root)
     n = table.n_rows
     at = np.zeros(n, dtype=np.int64)
+    seen = [(np.arange(n), at.copy())] if visits else []
     moving = np.flatnonzero(~leaf[at]) if n else np.empty(0, dtype=np.int64)
     while len(moving):
         node = at[moving]
@@ -60,5 +80,7 @@ def leaves_reached(root, table: Table) -> tuple[list, np.ndarray]:
         at[moving[lost]] = -1
         moving, node, branch = moving[~lost], node[~lost], branch[~lost]
         at[moving] = first_child[node] + branch
+        if visits:
+            seen.append((moving, at[moving]))
         moving = moving[~leaf[at[moving]]]
-    return nodes, at
+    return nodes, at, seen
