@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from metafeatures.learners.cuts import first_minimum
 from metafeatures.learners.multiway_tree import (Node, _Grower, _h, _split_info_rows, child_rows,
                                                  choose, empty_child)
 
@@ -175,18 +176,11 @@ def _column_block(g: _Grower, level: _Level, columns: np.ndarray, y_rows: np.nda
     cut, cols, lw, rw = cut[valid], cols[valid], lw[valid], rw[valid]
     left = cum[run[cut] + 1] - base[cols]
     score = _h(left) + _h(known_int[cols] - left)
-    best_score = np.full(n_groups, np.inf)
+    best_score, first, n_cuts = first_minimum(cols, score, n_groups)
     best_lw, best_rw, threshold = np.zeros(n_groups), np.zeros(n_groups), np.zeros(n_groups)
-    n_cuts = np.zeros(n_groups, dtype=np.int64)
-    if len(cut):
-        starts = np.flatnonzero(np.concatenate([[True], cols[1:] != cols[:-1]]))
-        owners = cols[starts]
-        n_cuts[owners] = np.diff(np.append(starts, len(cut)))
-        best_score[owners] = np.minimum.reduceat(score, starts)
-        hits = np.flatnonzero(score == best_score[cols])  # each group's first minimum
-        first = hits[np.concatenate([[True], cols[hits][1:] != cols[hits][:-1]])]
-        best_lw[cols[first]], best_rw[cols[first]] = lw[first], rw[first]
-        threshold[cols[first]] = (values[cut[first]] + values[cut[first] + 1]) / 2.0
+    owner = cols[first]
+    best_lw[owner], best_rw[owner] = lw[first], rw[first]
+    threshold[owner] = (values[cut[first]] + values[cut[first] + 1]) / 2.0
     known = known_int.astype(float)
     group_total = np.tile(total, width)
     ok = np.isfinite(best_score)

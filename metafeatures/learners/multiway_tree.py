@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import xlogy
 
-from metafeatures.learners.cuts import cut_counts, xlogx_of_counts
+from metafeatures.learners import small_nodes
+from metafeatures.learners.cuts import cut_counts, first_minimum, xlogx_of_counts
 from metafeatures.learners.pruning import added_errors_scalar
 from metafeatures.learners.table import Table
 from metafeatures.learners.tree_descent import leaves_reached, node_counts
@@ -93,22 +94,16 @@ def _numeric_candidates(x: np.ndarray, y: np.ndarray, w: np.ndarray, k: int, min
         else:
             right = known[cc.cols] - cc.left
             lw, rw = cc.left.sum(-1), right.sum(-1)
-        valid = (lw >= min_leaf) & (rw >= min_leaf)
+        keep = np.flatnonzero((lw >= min_leaf) & (rw >= min_leaf))
         left = cc.left_int if cc.left_int is not None else cc.left
-        mid = (cc.below + cc.above) / 2.0  # each cut's threshold
-        cols, rows, left, right, lw, rw, mid = (a[valid] for a in (cc.cols, cc.rows, left, right,
-                                                                   lw, rw, mid))
-        score = _h(left) + _h(right)
-        best_score = np.full(w_, np.inf)
-        np.minimum.at(best_score, cols, score)
-        # the first position of each column's minimum (np.argmin's choice)
-        first = np.flatnonzero(score == best_score[cols])
-        first = first[np.unique(cols[first], return_index=True)[1]]
+        cols = cc.cols[keep]
+        score = _h(left[keep]) + _h(right[keep])
+        best_score, first, n_cuts = first_minimum(cols, score, w_)
         best_lw, best_rw, threshold = np.zeros(w_), np.zeros(w_), np.zeros(w_)
-        best_lw[cols[first]], best_rw[cols[first]] = lw[first], rw[first]
-        threshold[cols[first]] = mid[first]  # columns without a valid cut: unused
-        parts.append((best_score, known, np.bincount(cols, minlength=w_), threshold,
-                      best_lw, best_rw))
+        at, owner = keep[first], cols[first]
+        best_lw[owner], best_rw[owner] = lw[at], rw[at]
+        threshold[owner] = (cc.below[at] + cc.above[at]) / 2.0  # no valid cut: unused
+        parts.append((best_score, known, n_cuts, threshold, best_lw, best_rw))
     return tuple(np.concatenate([pt[i] for pt in parts]) for i in range(6))
 
 
@@ -176,6 +171,11 @@ class _Grower:
         # candidates in evaluation order: gain, split info, attribute, numeric?, threshold
         cands: list[tuple[np.ndarray, ...]] = []
         y_idx = self.y[idx]
+        if (self.n_random is not None and self.criterion == "gain"
+                and small_nodes.applies(t, k, len(idx))):  # a few rows: plain Python
+            found = small_nodes.random_split(t, idx, y_idx, w, k, float(total), attrs,
+                                             self.n_random, self.min_leaf)
+            return None if found is None else self.split_of(idx, *found)
 
         def evaluate(chosen: np.ndarray) -> None:
             num = chosen[chosen < p]
