@@ -5,7 +5,8 @@
 
 For each dataset: the landmarking context (at most ``landmarking.MAX_ROWS`` rows, as the
 extractor builds it), then each landmarker cross-validated on its own (memos emptied
-first, so each pays its own fits; landmarkers sharing a key are timed once) with its
+first, so each pays its own fits; ``--shared``: kept, in output order, so each pays
+what the extractor makes it pay; landmarkers sharing a key are timed once) with its
 ``process_time``. ``--cprofile N`` profiles one whole ``landmarking.compute`` per dataset
 with a CPU-time timer and prints the N costliest functions (cumulative and own time).
 Diagnostic figures, not a benchmark: the comparison with pymfe is
@@ -41,8 +42,10 @@ def _context(name: str, corpus: Path):
     return landmarking.capped(ctx, landmarking.MAX_ROWS)
 
 
-def per_landmarker(ctx) -> list[tuple[str, float]]:
-    """CPU seconds of each landmarker (one per shared key) on the context."""
+def per_landmarker(ctx, shared: bool = False) -> list[tuple[str, float]]:
+    """CPU seconds of each landmarker (one per shared key) on the context; ``shared``:
+    in output order with the memos kept, as ``landmarking.compute`` runs them (a
+    landmarker then pays only what an earlier one did not compute)."""
     from metafeatures import landmarking
     from metafeatures.learners.evaluation import cv_folds
     from metafeatures.learners.table import Memo
@@ -53,7 +56,8 @@ def per_landmarker(ctx) -> list[tuple[str, float]]:
         if lm.task != "classification" or (lm.key and lm.key in seen):
             continue
         seen.add(lm.key)
-        Memo.clear_all()
+        if not shared:
+            Memo.clear_all()
         folds = cv_folds(y, lm.folds, ctx.seed, stratified=True)
         start = time.process_time()
         with warnings.catch_warnings():
@@ -68,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", nargs="*", default=DATASETS)
     parser.add_argument("--corpus", type=Path, default=ROOT / ".." / "shared" / "data" / "corpus")
     parser.add_argument("--cprofile", type=int, default=0, metavar="N")
+    parser.add_argument("--shared", action="store_true",
+                        help="keep the memos between landmarkers (the extractor's costs)")
     args = parser.parse_args(argv)
     from metafeatures import landmarking
     from metafeatures.learners.table import Memo
@@ -75,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     with threadpool_limits(limits=1, user_api="blas"):
         for name in args.datasets:
             ctx = _context(name, args.corpus)
-            times = per_landmarker(ctx)
+            Memo.clear_all()
+            times = per_landmarker(ctx, args.shared)
             total = sum(t for _, t in times)
             print(f"\n{name}: {ctx.dataset.n_rows} rows, {ctx.dataset.n_features} attributes; "
                   f"sum {total:.3f} s CPU")

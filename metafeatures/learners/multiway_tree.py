@@ -24,7 +24,8 @@ from metafeatures.learners import small_nodes
 from metafeatures.learners.cuts import cut_counts, first_minimum, xlogx_of_counts
 from metafeatures.learners.pruning import added_errors_scalar
 from metafeatures.learners.table import Table
-from metafeatures.learners.tree_descent import leaves_reached, node_counts
+from metafeatures.learners.tree_descent import (flatten, leaves_reached, node_counts,
+                                                spread_leaves)
 
 __all__ = ["Node", "grow_tree", "route", "predict_tree", "collapse_and_prune",
            "reduced_error_prune", "refit_counts", "count_leaves", "truncated"]
@@ -105,6 +106,38 @@ def _numeric_candidates(x: np.ndarray, y: np.ndarray, w: np.ndarray, k: int, min
         threshold[owner] = (cc.below[at] + cc.above[at]) / 2.0  # no valid cut: unused
         parts.append((best_score, known, n_cuts, threshold, best_lw, best_rw))
     return tuple(np.concatenate([pt[i] for pt in parts]) for i in range(6))
+
+
+#: From this many nominal attributes on, a node evaluates them together.
+_BATCHED_NOMINAL = 8
+
+
+def _nominal_candidates(codes: np.ndarray, idx: np.ndarray, attrs: np.ndarray,
+                        n_levels: tuple[int, ...], y: np.ndarray, w: np.ndarray, k: int,
+                        total: float, min_leaf: float
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Multiway splits of the nominal columns ``attrs`` of ``codes`` on rows ``idx``
+    (classes ``y``, weights ``w``): whether each has two branches of ``min_leaf``
+    weight, its gain and split information - what the per-attribute evaluation in
+    ``_Grower.best_split`` gives. Columns with the same number of levels share one
+    ``bincount`` laid out column after column, so each cell adds its rows in row
+    order, as a ``bincount`` per column does."""
+    ok, gain, info = np.zeros(len(attrs), bool), np.zeros(len(attrs)), np.zeros(len(attrs))
+    levels = np.asarray([n_levels[a] for a in attrs])
+    for n_lev in np.unique(levels):
+        which = np.flatnonzero(levels == n_lev)
+        c = codes[np.ix_(idx, attrs[which])].T  # (columns, rows)
+        known = c >= 0
+        column = np.broadcast_to(np.arange(len(which))[:, None], c.shape)[known]
+        ids = (column * n_lev + c[known]) * k + np.broadcast_to(y, c.shape)[known]
+        table = np.bincount(ids, weights=np.broadcast_to(w, c.shape)[known],
+                            minlength=len(which) * n_lev * k).reshape(len(which), n_lev, k)
+        sizes = table.sum(axis=2)
+        wk = sizes.sum(axis=1)
+        gain[which] = (_h(table.sum(axis=1)) - _h(table).sum(axis=1)) / total
+        info[which] = _split_info_rows(np.column_stack([sizes, total - wk]) / total)
+        ok[which] = np.sum(sizes >= min_leaf, axis=1) >= 2
+    return ok, gain, info
 
 
 def _split_info_rows(shares: np.ndarray) -> np.ndarray:
@@ -196,8 +229,16 @@ class _Grower:
                     info = _split_info_rows(np.column_stack([lw, rw, total - wk]) / total)
                     cands.append((gain[ok], info[ok], num[ok], np.ones(int(ok.sum()), bool),
                                   thr[ok]))
+            nom = chosen[chosen >= p]
+            if len(nom) >= _BATCHED_NOMINAL:  # many: one bincount per number of levels
+                ok, gain, info = _nominal_candidates(t.codes, idx, nom - p, t.n_levels, y_idx, w,
+                                                     k, total, self.min_leaf)
+                if ok.any():
+                    cands.append((gain[ok], info[ok], nom[ok], np.zeros(int(ok.sum()), bool),
+                                  np.zeros(int(ok.sum()))))
+                return
             nominal = []
-            for a in chosen[chosen >= p]:
+            for a in nom:
                 c = t.codes[idx, a - p]
                 ok = c >= 0
                 n_lev = t.n_levels[a - p]
@@ -349,19 +390,22 @@ def predict_tree(root: Node, table: Table, n_classes: int) -> np.ndarray:
     """Class probabilities: the weighted mix of the leaf distributions each row reaches."""
     out = np.zeros((table.n_rows, n_classes))
     # rows whose path knows every split value: one leaf each, weight 1
-    nodes, leaf = leaves_reached(root, table)
+    flat = flatten(root)
+    nodes, leaf = leaves_reached(root, table, flat)
     placed = leaf >= 0
     reached, which = np.unique(leaf[placed], return_inverse=True)
     if len(reached):
         out[placed] = np.vstack([_distribution(nodes[i]) for i in reached])[which]
 
-    def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
-        if node.is_leaf:  # a row reaches a leaf at most once
-            out[idx] += w[:, None] * _distribution(node)[None, :]
-
-    lost = np.flatnonzero(~placed)  # the others are spread over branches, node by node
+    lost = np.flatnonzero(~placed)  # the others are spread over branches (C4.5)
     if len(lost):
-        route(root, table, lost, np.ones(len(lost)), visit)
+        nodes, rows, leaves, weights = spread_leaves(root, table.rows(lost), flat)
+        reached, which = np.unique(leaves, return_inverse=True)
+        dist = np.vstack([_distribution(nodes[i]) for i in reached])
+        part = np.zeros((len(lost), n_classes))
+        # each row's leaves added in the routing's order, as it adds them
+        np.add.at(part, rows, weights[:, None] * dist[which])
+        out[lost] = part
     return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
 
 

@@ -31,9 +31,9 @@ from metafeatures.learners.table import Table
 __all__ = ["MAX_ROWS", "applies", "random_split", "numpy_sum"]
 
 #: Nodes of at most this many rows are searched here...
-MAX_ROWS = 12
+MAX_ROWS = 16
 #: ... of at most this many rows x classes...
-MAX_ROW_CLASSES = 48
+MAX_ROW_CLASSES = 200
 #: ... when every nominal attribute has at most this many levels x classes.
 MAX_CELLS = 256
 _LN2 = float(np.log(2.0))

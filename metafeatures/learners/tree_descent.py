@@ -4,8 +4,9 @@
 (:mod:`metafeatures.learners.multiway_tree`) with a few array operations per depth
 instead of a few per node. It follows a row only while each split on its path knows
 its value; a row that meets a missing value (or a nominal level the split never saw)
-is reported, and the caller routes it node by node, as C4.5 spreads it over the
-branches.
+is reported. :func:`spread_leaves` follows such rows as C4.5 does, down every branch
+of a split that cannot place them with the branch's share of the weight, and lists the
+leaves each reaches in the order the node-by-node routing visits them.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import numpy as np
 
 from metafeatures.learners.table import Table
 
-__all__ = ["leaves_reached", "node_counts"]
+__all__ = ["flatten", "leaves_reached", "node_counts", "spread_leaves"]
 
 
-def _flatten(root) -> tuple:
-    """The nodes breadth first; per node: leaf?, numeric?, attribute, threshold, number of
+def flatten(root) -> tuple:
+    """The tree as arrays (pass it to several descents to flatten the tree once): the
+    nodes breadth first; per node: leaf?, numeric?, attribute, threshold, number of
     children and position of the first child."""
     nodes, first_child = [root], []
     i = 0
@@ -38,10 +40,10 @@ def _flatten(root) -> tuple:
     return nodes, leaf, numeric, attribute, threshold, n_children, np.array(first_child)
 
 
-def leaves_reached(root, table: Table) -> tuple[list, np.ndarray]:
+def leaves_reached(root, table: Table, flat: tuple | None = None) -> tuple[list, np.ndarray]:
     """The tree's nodes (breadth first) and, per row of ``table``, the position of the
     leaf it reaches, or -1 when a split on its path cannot place it."""
-    nodes, at, _ = _descend(root, table, visits=False)
+    nodes, at, _ = _descend(root, table, visits=False, flat=flat)
     return nodes, at
 
 
@@ -59,8 +61,9 @@ def node_counts(root, table: Table, y: np.ndarray, n_classes: int
     return nodes, counts.reshape(len(nodes), n_classes).astype(float)
 
 
-def _descend(root, table: Table, visits: bool) -> tuple[list, np.ndarray, list]:
-    nodes, leaf, numeric, attribute, threshold, n_children, first_child = _flatten(root)
+def _descend(root, table: Table, visits: bool, flat: tuple | None = None
+             ) -> tuple[list, np.ndarray, list]:
+    nodes, leaf, numeric, attribute, threshold, n_children, first_child = flat or flatten(root)
     n = table.n_rows
     at = np.zeros(n, dtype=np.int64)
     seen = [(np.arange(n), at.copy())] if visits else []
@@ -84,3 +87,54 @@ def _descend(root, table: Table, visits: bool) -> tuple[list, np.ndarray, list]:
             seen.append((moving, at[moving]))
         moving = moving[~leaf[at[moving]]]
     return nodes, at, seen
+
+
+def spread_leaves(root, table: Table, flat: tuple | None = None
+                  ) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
+    """Every (row, leaf, weight) of C4.5's fractional routing of the rows of ``table``:
+    a row whose split value is missing (or an unseen level) goes down each branch with
+    weight > 0, its weight times the branch's share (multiplied top-down, as the
+    routing does). Returns the nodes (breadth first) and, sorted by row and then by the
+    leaves' depth-first order (the routing's order), the rows, leaves and weights."""
+    nodes, leaf, numeric, attribute, threshold, n_children, first_child = flat or flatten(root)
+    preorder = np.empty(len(nodes), dtype=np.int64)
+    stack, count = [0], 0
+    while stack:
+        i = stack.pop()
+        preorder[i], count = count, count + 1
+        if not leaf[i]:
+            stack.extend(range(first_child[i] + n_children[i] - 1, first_child[i] - 1, -1))
+    row = np.arange(table.n_rows)
+    at = np.zeros(table.n_rows, dtype=np.int64)
+    weight = np.ones(table.n_rows)
+    done: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    while len(row):
+        ends = leaf[at]
+        done.append((row[ends], at[ends], weight[ends]))
+        row, at, weight = row[~ends], at[~ends], weight[~ends]
+        if not len(row):
+            break
+        branch = np.empty(len(row), dtype=np.int64)
+        num = numeric[at]
+        if num.any():
+            x = table.numeric[row[num], attribute[at[num]]]
+            branch[num] = np.where(np.isnan(x), -1, np.where(x <= threshold[at[num]], 0, 1))
+        if not num.all():
+            nom = ~num
+            code = table.codes[row[nom], attribute[at[nom]] - table.n_numeric]
+            branch[nom] = np.where(code >= n_children[at[nom]], -1, code)
+        placed = branch >= 0
+        spread = np.flatnonzero(~placed)
+        rows_, ats_, weights_ = [row[placed]], [first_child[at[placed]] + branch[placed]], \
+            [weight[placed]]
+        for node in np.unique(at[spread]):
+            mine = spread[at[spread] == node]
+            shares = nodes[node].shares
+            for b in np.flatnonzero(shares > 0):
+                rows_.append(row[mine])
+                ats_.append(np.full(len(mine), first_child[node] + b))
+                weights_.append(weight[mine] * shares[b])
+        row, at, weight = (np.concatenate(a) for a in (rows_, ats_, weights_))
+    rows, leaves, weights = (np.concatenate(a) for a in zip(*done))
+    order = np.lexsort((preorder[leaves], rows))
+    return nodes, rows[order], leaves[order], weights[order]
