@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # this checkout's packages
 sys.path.insert(0, str(HERE))
 
-from metafeatures_vs_pymfe import pymfe_input, time_metaknow, time_pymfe  # noqa: E402
+from metafeatures_vs_pymfe import pymfe_input, time_metaknow, time_pymfe
 
 RESULTS = HERE / "results" / "landmarking_vs_pymfe"
 
@@ -51,7 +50,8 @@ def measure(name: str, corpus: Path, repeat: int, timeout: int) -> dict:
     from metafeatures import DEFAULT_MAX_ROWS
     from metaknow.dataset import load_dataset
 
-    ds = load_dataset(corpus / f"{name}.arff.gz", task="classification")
+    source = name if name.startswith("sklearn:") else corpus / f"{name}.arff.gz"
+    ds = load_dataset(source, task="classification")
     sample = ds.subsample(DEFAULT_MAX_ROWS, seed=0)
     _, ours = time_metaknow(ds, "landmarking", repeat)
     X, y = pymfe_input(sample)
@@ -76,18 +76,18 @@ def summary(rows: list[dict], command: str, slowest: int = 15) -> str:
     lines = [
         f"`{command}`",
         "",
-        f"{len(rows)} classification datasets; ratio = pymfe CPU s / metaknow CPU s "
-        f"(above 1: metaknow faster); load average {min(loads):.1f}–{max(loads):.1f}.",
+        (f"{len(rows)} classification datasets; ratio = pymfe CPU s / metaknow CPU s "
+         f"(above 1: metaknow faster); load average {min(loads):.1f}–{max(loads):.1f}."),
         "",
         "| datasets | min ratio | median ratio | geometric mean | under 1× | pymfe stopped |",
         "|---:|---:|---:|---:|---:|---:|",
-        f"| {len(done)} | {ratios.min():.2f} | {np.median(ratios):.2f} | "
-        f"{np.exp(np.log(ratios).mean()):.2f} | {len(under)} | {len(timeouts)} |",
+        (f"| {len(done)} | {ratios.min():.2f} | {np.median(ratios):.2f} | "
+         f"{np.exp(np.log(ratios).mean()):.2f} | {len(under)} | {len(timeouts)} |"),
         "",
         f"Slowest for metaknow ({slowest}), and every dataset under 1×:",
         "",
-        "| dataset | rows | attributes | metaknow CPU s | pymfe CPU s | pymfe / metaknow "
-        "| pymfe values finite |",
+        ("| dataset | rows | attributes | metaknow CPU s | pymfe CPU s | pymfe / metaknow "
+         "| pymfe values finite |"),
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     shown = sorted(rows, key=lambda r: -r["metaknow_cpu_s"])[:slowest]
@@ -106,7 +106,9 @@ def summary(rows: list[dict], command: str, slowest: int = 15) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=HERE.parent / ".." / "shared")
-    parser.add_argument("--datasets", nargs="*", help="default: every classification dataset")
+    parser.add_argument("--datasets", nargs="*",
+                        help="default: every classification dataset of the corpus; also "
+                             "sklearn:NAME (one bundled with scikit-learn, e.g. sklearn:digits)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=60)
     parser.add_argument("--out", default="corpus")

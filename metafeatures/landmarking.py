@@ -42,10 +42,10 @@ from typing import Callable
 
 import numpy as np
 from sklearn import config_context
-from threadpoolctl import threadpool_limits
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeRegressor
+from threadpoolctl import threadpool_limits
 
 from metafeatures.learners.base import Learner
 from metafeatures.learners.cfs import AttributeSelected

@@ -28,7 +28,7 @@ import numpy as np
 
 from metafeatures.learners.table import Table
 
-__all__ = ["MAX_ROWS", "applies", "random_split", "numpy_sum"]
+__all__ = ["MAX_ROWS", "applies", "numpy_sum", "random_split"]
 
 #: Nodes of at most this many rows are searched here...
 MAX_ROWS = 16
@@ -125,7 +125,7 @@ def _numeric(values: list[float], ys: list[int], ws: list[float], k: int, total:
              min_leaf: float) -> tuple[float, float] | None:
     """Gain and threshold of the column's best cut (None: no cut with ``min_leaf``
     weight either side)."""
-    known = sorted(((v, c, wt) for v, c, wt in zip(values, ys, ws) if v == v),
+    known = sorted(((v, c, wt) for v, c, wt in zip(values, ys, ws) if not math.isnan(v)),
                    key=lambda row: row[0])
     m = len(known)
     counts = [0.0] * k

@@ -61,6 +61,23 @@ def node_counts(root, table: Table, y: np.ndarray, n_classes: int
     return nodes, counts.reshape(len(nodes), n_classes).astype(float)
 
 
+def _branches(table: Table, rows: np.ndarray, at: np.ndarray, numeric: np.ndarray,
+              attribute: np.ndarray, threshold: np.ndarray, n_children: np.ndarray
+              ) -> np.ndarray:
+    """The branch each row ``rows`` takes at its node ``at`` (-1: a missing split value
+    or a nominal level the split never saw), as ``route`` decides it."""
+    branch = np.empty(len(rows), dtype=np.int64)
+    num = numeric[at]
+    if num.any():
+        x = table.numeric[rows[num], attribute[at[num]]]
+        branch[num] = np.where(np.isnan(x), -1, np.where(x <= threshold[at[num]], 0, 1))
+    if not num.all():
+        nom = ~num
+        code = table.codes[rows[nom], attribute[at[nom]] - table.n_numeric]
+        branch[nom] = np.where(code >= n_children[at[nom]], -1, code)
+    return branch
+
+
 def _descend(root, table: Table, visits: bool, flat: tuple | None = None
              ) -> tuple[list, np.ndarray, list]:
     nodes, leaf, numeric, attribute, threshold, n_children, first_child = flat or flatten(root)
@@ -70,15 +87,7 @@ def _descend(root, table: Table, visits: bool, flat: tuple | None = None
     moving = np.flatnonzero(~leaf[at]) if n else np.empty(0, dtype=np.int64)
     while len(moving):
         node = at[moving]
-        branch = np.empty(len(moving), dtype=np.int64)
-        num = numeric[node]
-        if num.any():
-            x = table.numeric[moving[num], attribute[node[num]]]
-            branch[num] = np.where(np.isnan(x), -1, np.where(x <= threshold[node[num]], 0, 1))
-        if not num.all():
-            nom = ~num
-            code = table.codes[moving[nom], attribute[node[nom]] - table.n_numeric]
-            branch[nom] = np.where(code >= n_children[node[nom]], -1, code)
+        branch = _branches(table, moving, node, numeric, attribute, threshold, n_children)
         lost = branch < 0
         at[moving[lost]] = -1
         moving, node, branch = moving[~lost], node[~lost], branch[~lost]
@@ -114,15 +123,7 @@ def spread_leaves(root, table: Table, flat: tuple | None = None
         row, at, weight = row[~ends], at[~ends], weight[~ends]
         if not len(row):
             break
-        branch = np.empty(len(row), dtype=np.int64)
-        num = numeric[at]
-        if num.any():
-            x = table.numeric[row[num], attribute[at[num]]]
-            branch[num] = np.where(np.isnan(x), -1, np.where(x <= threshold[at[num]], 0, 1))
-        if not num.all():
-            nom = ~num
-            code = table.codes[row[nom], attribute[at[nom]] - table.n_numeric]
-            branch[nom] = np.where(code >= n_children[at[nom]], -1, code)
+        branch = _branches(table, row, at, numeric, attribute, threshold, n_children)
         placed = branch >= 0
         spread = np.flatnonzero(~placed)
         rows_, ats_, weights_ = [row[placed]], [first_child[at[placed]] + branch[placed]], \

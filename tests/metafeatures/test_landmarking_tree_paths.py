@@ -126,3 +126,13 @@ def test_ranks_and_weighted_auc_equal_one_rankdata_per_class() -> None:
         want = float(total / counts.sum())
         got = weighted_auc(y, proba)
         assert got == want or (np.isnan(got) and np.isnan(want))
+
+
+def test_x_log_x_in_python_is_scipys_xlogy() -> None:
+    """The plain-Python search's ``x log x`` must be the array search's ``xlogy(x, x)``."""
+    from scipy.special import xlogy
+
+    rng = np.random.default_rng(6)
+    x = np.concatenate([rng.random(20_000) * 50, rng.random(20_000), np.arange(0.0, 3000.0)])
+    want = xlogy(x, x)
+    assert [small_nodes._xlogx(v) for v in x.tolist()] == want.tolist()
