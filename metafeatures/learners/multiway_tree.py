@@ -11,6 +11,14 @@ Split choice: information gain (REPTree, RandomTree) or C4.5's gain ratio among 
 attributes whose gain is at least the average (J48), both scaled by the fraction of
 known values; a numeric split's gain is reduced by ``log2(candidate cuts) / N`` (C4.5
 release 8). A split needs at least two branches with ``min_leaf`` weight.
+
+Speed (the same trees and predictions to the last bit, each path tested against the
+node-by-node computation): the non-random trees are grown a level at a time
+(:mod:`~metafeatures.learners.level_growth`) while every row weighs 1; RandomTree's
+small nodes are searched in plain Python (:mod:`~metafeatures.learners.small_nodes`);
+predictions and the counts for pruning send all rows down a tree at once
+(:mod:`~metafeatures.learners.tree_descent`). :func:`route` is the node-by-node
+reference they follow.
 """
 
 from __future__ import annotations
