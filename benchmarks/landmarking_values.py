@@ -8,7 +8,7 @@ tie between two splits). Dump from each checkout, then compare:
     python benchmarks/landmarking_values.py compare /tmp/before.json /tmp/after.json
 
 Datasets: digits (scikit-learn), six named corpus datasets and every sixth corpus file
-in name order, each of at most ``MAX_ROWS`` rows; values are stored as ``repr`` of the
+in name order (``--every 1``: every corpus file), each of at most ``MAX_ROWS`` rows; values are stored as ``repr`` of the
 float, so NaN and every bit compare exactly.
 """
 
@@ -28,17 +28,18 @@ NAMED = ["sklearn:digits", "credit.g", "letter", "kr.vs.kp", "segment", "mushroo
 MAX_ROWS = 30_000
 
 
-def dataset_names(corpus: Path) -> list[str]:
+def dataset_names(corpus: Path, every: int = 6) -> list[str]:
     files = sorted(corpus.glob("*.arff.gz"))
-    return NAMED + [f.name[: -len(".arff.gz")] for f in files[::6]]
+    rest = [f.name[: -len(".arff.gz")] for f in files[::every]]
+    return NAMED + [name for name in rest if name not in NAMED]
 
 
-def dump(out: Path, corpus: Path) -> int:
+def dump(out: Path, corpus: Path, every: int = 6) -> int:
     from metafeatures import extract_dataset
     from metaknow.dataset import load_dataset
 
     values: dict[str, object] = {}
-    for name in dataset_names(corpus):
+    for name in dataset_names(corpus, every):
         try:
             ds = load_dataset(name if name.startswith("sklearn:") else corpus / f"{name}.arff.gz")
             if ds.n_rows > MAX_ROWS:
@@ -70,12 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("dump")
     d.add_argument("out", type=Path)
     d.add_argument("--corpus", type=Path, default=CORPUS)
+    d.add_argument("--every", type=int, default=6,
+                   help="every N-th corpus file in name order (1: the whole corpus)")
     c = sub.add_parser("compare")
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
     args = parser.parse_args(argv)
     if args.command == "dump":
-        return dump(args.out, args.corpus)
+        return dump(args.out, args.corpus, args.every)
     return compare(args.a, args.b)
 
 

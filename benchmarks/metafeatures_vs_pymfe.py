@@ -76,7 +76,9 @@ def _alarm(signum, frame):  # pragma: no cover - signal handler
 
 
 def time_pymfe(X: np.ndarray, y: np.ndarray, group: str, timeout: int,
-               repeat: int = 1) -> tuple[float, float]:
+               repeat: int = 1, values: dict | None = None) -> tuple[float, float]:
+    """Best (wall, CPU) seconds of ``repeat`` pymfe runs; ``values``, when given, receives
+    the last run's meta-features (name -> value)."""
     from pymfe.mfe import MFE
 
     best = (float("inf"), float("inf"))
@@ -91,13 +93,15 @@ def time_pymfe(X: np.ndarray, y: np.ndarray, group: str, timeout: int,
                 warnings.simplefilter("ignore")
                 mfe = MFE(groups=[group], random_state=0)
                 mfe.fit(X, y, transform_num=(group == "info-theory"), transform_cat=None)
-                mfe.extract()
+                names, extracted = mfe.extract()
         except _Timeout:
             return float("inf"), float("inf")
         finally:
             signal.alarm(0)
         run = (time.perf_counter() - wall, time.process_time() - cpu)
         best = (min(best[0], run[0]), min(best[1], run[1]))
+        if values is not None:
+            values.update(zip(names, extracted))
     return best
 
 

@@ -41,10 +41,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from sklearn import config_context
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeRegressor
+from threadpoolctl import threadpool_limits
 
 from metafeatures.learners.base import Learner
 from metafeatures.learners.cfs import AttributeSelected
@@ -222,8 +223,11 @@ def compute(ctx, landmarkers: list[Landmarker] | None = None,
             max_rows: int | None = MAX_ROWS) -> dict[str, float]:
     """All landmarkers of the context's task (the others are NaN), on at most
     ``max_rows`` rows (None: all rows of the context)."""
-    # one BLAS thread: the matrices are small, and threads thrash on a busy machine
-    with threadpool_limits(limits=1, user_api="blas"):
+    # one BLAS thread: the matrices are small, and threads thrash on a busy machine;
+    # scikit-learn's checks of its (fixed) arguments skipped: on small tables they cost
+    # more than the fits (the values do not change)
+    with threadpool_limits(limits=1, user_api="blas"), config_context(
+            skip_parameter_validation=True):
         return _compute(capped(ctx, max_rows), landmarkers)
 
 

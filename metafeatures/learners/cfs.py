@@ -39,7 +39,12 @@ def mdl_cut_points(x: np.ndarray, y: np.ndarray, n_classes: int) -> list[float]:
     """Fayyad & Irani MDL cut points of the numeric values ``x`` (no NaN) for classes ``y``."""
     order = np.argsort(x, kind="stable")
     xs, ys = x[order], y[order]
-    onehot = np.eye(n_classes)[ys]
+    # class counts before each sorted position, as integers: every segment's running
+    # counts are differences of these (exact), and integer counts' entropies come from
+    # a look-up table with the values of the float ones
+    before = np.zeros((len(xs) + 1, n_classes), dtype=np.int64)
+    np.cumsum(np.eye(n_classes, dtype=np.int64)[ys], axis=0, out=before[1:])
+    rises = xs[1:] > xs[:-1]  # a cut can lie between sorted positions j and j + 1
     cuts: list[float] = []
     stack = [(0, len(xs))]
     while stack:
@@ -47,13 +52,11 @@ def mdl_cut_points(x: np.ndarray, y: np.ndarray, n_classes: int) -> list[float]:
         n = hi - lo
         if n < 2:
             continue
-        seg = onehot[lo:hi]
-        left = np.cumsum(seg, axis=0)[:-1]
-        boundary = np.flatnonzero(xs[lo + 1:hi] > xs[lo:hi - 1])
+        boundary = np.flatnonzero(rises[lo:hi - 1])
         if len(boundary) == 0:
             continue
-        left = left[boundary]
-        total = seg.sum(axis=0)
+        left = before[lo + 1 + boundary] - before[lo]
+        total = before[hi] - before[lo]
         right = total[None, :] - left
         score = branch_entropy(left) + branch_entropy(right)
         i = int(np.argmin(score))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import xlogy
 
-__all__ = ["CutCounts", "cut_counts", "xlogx_of_counts"]
+__all__ = ["CutCounts", "cut_counts", "xlogx_of_counts", "first_minimum"]
 
 _LN2 = float(np.log(2.0))
 _TABLES = {False: np.zeros(1), True: np.zeros(1)}
@@ -151,8 +151,7 @@ def _grid_cut_counts(block: np.ndarray, y: np.ndarray, k: int, w: np.ndarray | N
     m = present.sum(axis=0)
     if not m.all():
         return None  # an all-missing column: left to the sorted path
-    with np.errstate(invalid="ignore"):
-        lo, hi = np.nanmin(block, axis=0), np.nanmax(block, axis=0)
+    lo, hi = np.fmin.reduce(block, axis=0), np.fmax.reduce(block, axis=0)  # NaN skipped
     span = int(np.max(hi - lo)) + 1 if np.isfinite(hi - lo).all() else 0
     if span <= 0 or span * k > _GRID_FACTOR * n:
         return None
@@ -181,3 +180,22 @@ def _grid_cut_counts(block: np.ndarray, y: np.ndarray, k: int, w: np.ndarray | N
     above = lo[cols] + occ_vals[cut + 1]
     return CutCounts(None, cols, rows.astype(np.int64), below, above, left_int.astype(float),
                      known_int.astype(float), left_int, known_int, w is None)
+
+
+def first_minimum(groups: np.ndarray, score: np.ndarray, n_groups: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group, the smallest score (inf: no cut), the position of its first occurrence
+    (``np.argmin``'s choice) and the number of cuts; ``groups`` (the group of each cut)
+    must be sorted. Returns ``best`` (n_groups,), ``first`` (positions, one per group
+    with cuts, in group order) and ``n_cuts`` (n_groups,)."""
+    best = np.full(n_groups, np.inf)
+    n_cuts = np.zeros(n_groups, dtype=np.int64)
+    if not len(groups):
+        return best, np.empty(0, dtype=np.int64), n_cuts
+    starts = np.flatnonzero(np.concatenate([[True], groups[1:] != groups[:-1]]))
+    owners = groups[starts]
+    n_cuts[owners] = np.diff(np.append(starts, len(groups)))
+    best[owners] = np.minimum.reduceat(score, starts)
+    hits = np.flatnonzero(score == best[groups])
+    first = hits[np.concatenate([[True], groups[hits][1:] != groups[hits][:-1]])]
+    return best, first, n_cuts

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import xlogy
 
 from metafeatures.learners.base import Learner, prior
-from metafeatures.learners.cuts import cut_counts
+from metafeatures.learners.cuts import cut_counts, xlogx_of_counts
 from metafeatures.learners.table import Table
 
 __all__ = ["DecisionStump", "branch_entropy", "best_splits"]
@@ -29,7 +29,11 @@ def _xlogx(counts: np.ndarray) -> np.ndarray:
 
 
 def branch_entropy(counts: np.ndarray) -> np.ndarray:
-    """``n_b * H(class | branch b)`` for class-count rows ``counts[..., k]`` (bits)."""
+    """``n_b * H(class | branch b)`` for class-count rows ``counts[..., k]`` (bits);
+    integer counts by table look-up (the same values as for the counts as floats)."""
+    if counts.dtype.kind in "iu":
+        return (xlogx_of_counts(counts.sum(axis=-1), bits=True)
+                - xlogx_of_counts(counts, bits=True).sum(axis=-1))
     return _xlogx(counts.sum(axis=-1)) - _xlogx(counts).sum(axis=-1)
 
 
@@ -76,10 +80,12 @@ def _numeric_splits(x: np.ndarray, y: np.ndarray, k: int, total: np.ndarray
         if n < 2:
             out.extend((np.inf, ()) for _ in range(w_))
             continue
-        cc = cut_counts(block, y, k)
+        cc = cut_counts(block, y, k)  # every row weighs 1: integer counts
         miss = total[None, :] - cc.known  # (w, k)
         right = cc.known[cc.cols] - cc.left
-        score = branch_entropy(cc.left) + branch_entropy(right) + branch_entropy(miss)[cc.cols]
+        miss_int = total.astype(np.int64)[None, :] - cc.known_int
+        score = (branch_entropy(cc.left_int) + branch_entropy(cc.known_int[cc.cols] - cc.left_int)
+                 + branch_entropy(miss_int)[cc.cols])
         best_score = np.full(w_, np.inf)
         np.minimum.at(best_score, cc.cols, score)
         first = np.flatnonzero(score == best_score[cc.cols])

@@ -72,20 +72,53 @@ def kappa(y: np.ndarray, proba: np.ndarray) -> float:
 
 def _auc(positive: np.ndarray, score: np.ndarray) -> float:
     n_pos = int(positive.sum())
-    n_neg = len(positive) - n_pos
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = rankdata(score)
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+    return _auc_of_rank_sum(float(rankdata(score)[positive].sum()), n_pos, len(positive))
+
+
+def average_ranks(scores: np.ndarray) -> np.ndarray:
+    """Ranks (1-based, ties averaged) of each column of ``scores`` (no NaN): what
+    ``scipy.stats.rankdata`` gives column by column. Ranks are multiples of 1/2, so they
+    and their sums are exact."""
+    n, k = scores.shape
+    order = np.argsort(scores, axis=0, kind="stable")
+    ordered = np.take_along_axis(scores, order, axis=0)
+    new = np.ones((n, k), dtype=bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    # tie groups numbered column after column; each one's first and last position
+    new = new.T.ravel()
+    group = np.cumsum(new) - 1
+    first = np.flatnonzero(new)
+    last = np.append(first[1:], n * k) - 1
+    mean_rank = (first % n + last % n) / 2.0 + 1.0
+    ranks = np.empty((n, k))
+    np.put_along_axis(ranks, order, mean_rank[group].reshape(k, n).T, axis=0)
+    return ranks
 
 
 def weighted_auc(y: np.ndarray, proba: np.ndarray) -> float:
     """Weka's weighted area under the ROC curve (one-vs-rest, class-frequency weights)."""
     counts = np.bincount(y, minlength=proba.shape[1])
+    present = np.flatnonzero(counts)
+    if len(y) == 0 or np.isnan(proba[:, present]).any():
+        aucs = {c: _auc(y == c, proba[:, c]) for c in present}
+    else:  # every class's rank sum from one sort (sums of half-integers: exact)
+        ranks = average_ranks(proba[:, present])
+        column = np.searchsorted(present, y)
+        rank_sums = np.bincount(column, weights=ranks[np.arange(len(y)), column],
+                                minlength=len(present))
+        aucs = {c: _auc_of_rank_sum(rank_sums[i], int(counts[c]), len(y))
+                for i, c in enumerate(present)}
     total = 0.0
-    for c in np.flatnonzero(counts):
-        total += counts[c] * _auc(y == c, proba[:, c])
+    for c in present:
+        total += counts[c] * aucs[c]
     return float(total / counts.sum())
+
+
+def _auc_of_rank_sum(rank_sum: float, n_pos: int, n: int) -> float:
+    n_neg = n - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    return float((rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
 def r2(y: np.ndarray, pred: np.ndarray) -> float:

@@ -11,6 +11,14 @@ Split choice: information gain (REPTree, RandomTree) or C4.5's gain ratio among 
 attributes whose gain is at least the average (J48), both scaled by the fraction of
 known values; a numeric split's gain is reduced by ``log2(candidate cuts) / N`` (C4.5
 release 8). A split needs at least two branches with ``min_leaf`` weight.
+
+Speed (the same trees and predictions to the last bit, each path tested against the
+node-by-node computation): the non-random trees are grown a level at a time
+(:mod:`~metafeatures.learners.level_growth`) while every row weighs 1; RandomTree's
+small nodes are searched in plain Python (:mod:`~metafeatures.learners.small_nodes`);
+predictions and the counts for pruning send all rows down a tree at once
+(:mod:`~metafeatures.learners.tree_descent`). :func:`route` is the node-by-node
+reference they follow.
 """
 
 from __future__ import annotations
@@ -20,9 +28,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import xlogy
 
-from metafeatures.learners.cuts import cut_counts, xlogx_of_counts
+from metafeatures.learners import small_nodes
+from metafeatures.learners.cuts import cut_counts, first_minimum, xlogx_of_counts
 from metafeatures.learners.pruning import added_errors_scalar
 from metafeatures.learners.table import Table
+from metafeatures.learners.tree_descent import (flatten, leaves_reached, node_counts,
+                                                spread_leaves)
 
 __all__ = ["Node", "grow_tree", "route", "predict_tree", "collapse_and_prune",
            "reduced_error_prune", "refit_counts", "count_leaves", "truncated"]
@@ -92,23 +103,49 @@ def _numeric_candidates(x: np.ndarray, y: np.ndarray, w: np.ndarray, k: int, min
         else:
             right = known[cc.cols] - cc.left
             lw, rw = cc.left.sum(-1), right.sum(-1)
-        valid = (lw >= min_leaf) & (rw >= min_leaf)
+        keep = np.flatnonzero((lw >= min_leaf) & (rw >= min_leaf))
         left = cc.left_int if cc.left_int is not None else cc.left
-        mid = (cc.below + cc.above) / 2.0  # each cut's threshold
-        cols, rows, left, right, lw, rw, mid = (a[valid] for a in (cc.cols, cc.rows, left, right,
-                                                                   lw, rw, mid))
-        score = _h(left) + _h(right)
-        best_score = np.full(w_, np.inf)
-        np.minimum.at(best_score, cols, score)
-        # the first position of each column's minimum (np.argmin's choice)
-        first = np.flatnonzero(score == best_score[cols])
-        first = first[np.unique(cols[first], return_index=True)[1]]
+        cols = cc.cols[keep]
+        score = _h(left[keep]) + _h(right[keep])
+        best_score, first, n_cuts = first_minimum(cols, score, w_)
         best_lw, best_rw, threshold = np.zeros(w_), np.zeros(w_), np.zeros(w_)
-        best_lw[cols[first]], best_rw[cols[first]] = lw[first], rw[first]
-        threshold[cols[first]] = mid[first]  # columns without a valid cut: unused
-        parts.append((best_score, known, np.bincount(cols, minlength=w_), threshold,
-                      best_lw, best_rw))
+        at, owner = keep[first], cols[first]
+        best_lw[owner], best_rw[owner] = lw[at], rw[at]
+        threshold[owner] = (cc.below[at] + cc.above[at]) / 2.0  # no valid cut: unused
+        parts.append((best_score, known, n_cuts, threshold, best_lw, best_rw))
     return tuple(np.concatenate([pt[i] for pt in parts]) for i in range(6))
+
+
+#: From this many nominal attributes on, a node evaluates them together.
+_BATCHED_NOMINAL = 8
+
+
+def _nominal_candidates(codes: np.ndarray, idx: np.ndarray, attrs: np.ndarray,
+                        n_levels: tuple[int, ...], y: np.ndarray, w: np.ndarray, k: int,
+                        total: float, min_leaf: float
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Multiway splits of the nominal columns ``attrs`` of ``codes`` on rows ``idx``
+    (classes ``y``, weights ``w``): whether each has two branches of ``min_leaf``
+    weight, its gain and split information - what the per-attribute evaluation in
+    ``_Grower.best_split`` gives. Columns with the same number of levels share one
+    ``bincount`` laid out column after column, so each cell adds its rows in row
+    order, as a ``bincount`` per column does."""
+    ok, gain, info = np.zeros(len(attrs), bool), np.zeros(len(attrs)), np.zeros(len(attrs))
+    levels = np.asarray([n_levels[a] for a in attrs])
+    for n_lev in np.unique(levels):
+        which = np.flatnonzero(levels == n_lev)
+        c = codes[np.ix_(idx, attrs[which])].T  # (columns, rows)
+        known = c >= 0
+        column = np.broadcast_to(np.arange(len(which))[:, None], c.shape)[known]
+        ids = (column * n_lev + c[known]) * k + np.broadcast_to(y, c.shape)[known]
+        table = np.bincount(ids, weights=np.broadcast_to(w, c.shape)[known],
+                            minlength=len(which) * n_lev * k).reshape(len(which), n_lev, k)
+        sizes = table.sum(axis=2)
+        wk = sizes.sum(axis=1)
+        gain[which] = (_h(table.sum(axis=1)) - _h(table).sum(axis=1)) / total
+        info[which] = _split_info_rows(np.column_stack([sizes, total - wk]) / total)
+        ok[which] = np.sum(sizes >= min_leaf, axis=1) >= 2
+    return ok, gain, info
 
 
 def _split_info_rows(shares: np.ndarray) -> np.ndarray:
@@ -127,16 +164,33 @@ class _Grower:
     def counts(self, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
         return np.bincount(self.y[idx], weights=w, minlength=self.k)
 
+    def stops(self, counts: np.ndarray, depth: int) -> bool:
+        """Whether a node with these class counts at this depth is a leaf without search."""
+        return bool(counts.sum() < 2 * self.min_leaf or np.count_nonzero(counts) <= 1
+                    or (self.max_depth is not None and depth >= self.max_depth))
+
     def grow(self, idx: np.ndarray, w: np.ndarray, depth: int) -> Node:
         counts = self.counts(idx, w)
         node = Node(counts)
-        total = counts.sum()
-        if (total < 2 * self.min_leaf or np.count_nonzero(counts) <= 1
-                or (self.max_depth is not None and depth >= self.max_depth)):
+        if self.stops(counts, depth):
             return node
         split = self.best_split(idx, w, counts)
         if split is None:
             return node
+        takes, unknown = self.apply_split(node, split, w)
+        for b, take in enumerate(takes):
+            if take is None:
+                node.children.append(empty_child(node))
+            else:
+                node.children.append(self.grow(*child_rows(node, b, idx, w, take, unknown),
+                                               depth + 1))
+        return node
+
+    def apply_split(self, node: Node, split: tuple, w: np.ndarray
+                    ) -> tuple[list[np.ndarray | None], np.ndarray]:
+        """Give ``node`` the split ``(kind, attribute, threshold, branch)`` and its branch
+        shares; returns each branch's row positions (None: a branch without weight) and
+        the positions of the rows whose split value is missing."""
         kind, attribute, threshold, branch = split
         node.kind, node.attribute, node.threshold = kind, attribute, threshold
         n_branches = 2 if kind == "numeric" else self.t.n_levels[attribute - self.t.n_numeric]
@@ -144,16 +198,9 @@ class _Grower:
         bw = np.bincount(branch[known], weights=w[known], minlength=n_branches)
         node.shares = bw / bw.sum()
         groups = _groups(branch, n_branches)
-        unknown = ~known
-        for b in range(n_branches):
-            if bw[b] <= 0:  # empty branch: no weight, predicts the parent's classes
-                node.children.append(Node(np.zeros_like(counts), fallback=counts))
-                continue
-            take = groups[b]
-            child_idx = np.concatenate([idx[take], idx[unknown]])
-            child_w = np.concatenate([w[take], w[unknown] * node.shares[b]])
-            node.children.append(self.grow(child_idx, child_w, depth + 1))
-        return node
+        # an empty branch has no weight and predicts the parent's classes
+        takes = [groups[b] if bw[b] > 0 else None for b in range(n_branches)]
+        return takes, np.flatnonzero(~known)
 
     def best_split(self, idx, w, counts):
         t, k = self.t, self.k
@@ -165,6 +212,11 @@ class _Grower:
         # candidates in evaluation order: gain, split info, attribute, numeric?, threshold
         cands: list[tuple[np.ndarray, ...]] = []
         y_idx = self.y[idx]
+        if (self.n_random is not None and self.criterion == "gain"
+                and small_nodes.applies(t, k, len(idx))):  # a few rows: plain Python
+            found = small_nodes.random_split(t, idx, y_idx, w, k, float(total), attrs,
+                                             self.n_random, self.min_leaf)
+            return None if found is None else self.split_of(idx, *found)
 
         def evaluate(chosen: np.ndarray) -> None:
             num = chosen[chosen < p]
@@ -185,8 +237,16 @@ class _Grower:
                     info = _split_info_rows(np.column_stack([lw, rw, total - wk]) / total)
                     cands.append((gain[ok], info[ok], num[ok], np.ones(int(ok.sum()), bool),
                                   thr[ok]))
+            nom = chosen[chosen >= p]
+            if len(nom) >= _BATCHED_NOMINAL:  # many: one bincount per number of levels
+                ok, gain, info = _nominal_candidates(t.codes, idx, nom - p, t.n_levels, y_idx, w,
+                                                     k, total, self.min_leaf)
+                if ok.any():
+                    cands.append((gain[ok], info[ok], nom[ok], np.zeros(int(ok.sum()), bool),
+                                  np.zeros(int(ok.sum()))))
+                return
             nominal = []
-            for a in chosen[chosen >= p]:
+            for a in nom:
                 c = t.codes[idx, a - p]
                 ok = c >= 0
                 n_lev = t.n_levels[a - p]
@@ -216,27 +276,55 @@ class _Grower:
         if not cands:
             return None
         gain, info, attr, numeric, thr = (np.concatenate(col) for col in zip(*cands))
-        keep = gain > 1e-10
-        if not keep.any():
+        best = choose(gain, info, self.criterion)
+        if best is None:
             return None
-        gain, info, attr, numeric, thr = gain[keep], info[keep], attr[keep], numeric[keep], thr[keep]
-        if self.criterion == "gain_ratio":
-            mean_gain = np.mean(gain)
-            pool = gain >= mean_gain - 1e-3
-            if not pool.any():
-                pool[:] = True
-            with np.errstate(invalid="ignore", divide="ignore"):
-                ratio = np.where(info > 0, gain / info, 0.0)
-            best = int(np.flatnonzero(pool)[np.argmax(ratio[pool])])  # the first maximum
-        else:
-            best = int(np.argmax(gain))
-        a = int(attr[best])
-        if numeric[best]:
-            thr_best = float(thr[best])
-            x = t.numeric[idx, a]
-            branch = np.where(np.isnan(x), -1, np.where(x <= thr_best, 0, 1))
-            return "numeric", a, thr_best, branch
-        return "nominal", a, 0.0, t.codes[idx, a - p]
+        return self.split_of(idx, int(attr[best]), bool(numeric[best]), float(thr[best]))
+
+    def split_of(self, idx: np.ndarray, attribute: int, numeric: bool, threshold: float
+                 ) -> tuple:
+        """The split ``(kind, attribute, threshold, branch of each row)`` of rows ``idx``."""
+        t = self.t
+        if numeric:
+            x = t.numeric[idx, attribute]
+            branch = np.where(np.isnan(x), -1, np.where(x <= threshold, 0, 1))
+            return "numeric", attribute, threshold, branch
+        return "nominal", attribute, 0.0, t.codes[idx, attribute - t.n_numeric]
+
+
+def choose(gain: np.ndarray, info: np.ndarray, criterion: str) -> int | None:
+    """Position of the chosen split among candidates in evaluation order (None: no
+    candidate gains more than 1e-10): the largest gain, or (``gain_ratio``) C4.5's
+    largest gain ratio among the candidates whose gain is at least the average; the
+    first on ties."""
+    keep = np.flatnonzero(gain > 1e-10)
+    if not len(keep):
+        return None
+    gain, info = gain[keep], info[keep]
+    if criterion == "gain_ratio":
+        mean_gain = np.mean(gain)
+        pool = gain >= mean_gain - 1e-3
+        if not pool.any():
+            pool[:] = True
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(info > 0, gain / info, 0.0)
+        best = int(np.flatnonzero(pool)[np.argmax(ratio[pool])])  # the first maximum
+    else:
+        best = int(np.argmax(gain))
+    return int(keep[best])
+
+
+def empty_child(parent: Node) -> Node:
+    """The child of an empty branch: no weight, predicts the parent's classes."""
+    return Node(np.zeros_like(parent.counts), fallback=parent.counts)
+
+
+def child_rows(node: Node, b: int, idx: np.ndarray, w: np.ndarray, take: np.ndarray,
+               unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and weights of branch ``b``: those taking it, then those with a missing split
+    value, weighted by the branch's share (C4.5's fractional instances)."""
+    return (np.concatenate([idx[take], idx[unknown]]),
+            np.concatenate([w[take], w[unknown] * node.shares[b]]))
 
 
 def _groups(branch: np.ndarray, n_branches: int) -> dict[int, np.ndarray]:
@@ -265,6 +353,10 @@ def grow_tree(table: Table, y: np.ndarray, n_classes: int, *, criterion: str = "
     """
     rng = np.random.default_rng(seed) if n_random is not None else None
     grower = _Grower(table, y, n_classes, criterion, min_leaf, max_depth, n_random, rng)
+    if n_random is None and table.n_rows:  # the same tree, searched a level at a time
+        from metafeatures.learners.level_growth import grow_by_levels
+
+        return grow_by_levels(grower)
     return grower.grow(np.arange(table.n_rows), np.ones(table.n_rows), 0)
 
 
@@ -305,12 +397,23 @@ def _distribution(node: Node) -> np.ndarray:
 def predict_tree(root: Node, table: Table, n_classes: int) -> np.ndarray:
     """Class probabilities: the weighted mix of the leaf distributions each row reaches."""
     out = np.zeros((table.n_rows, n_classes))
+    # rows whose path knows every split value: one leaf each, weight 1
+    flat = flatten(root)
+    nodes, leaf = leaves_reached(root, table, flat)
+    placed = leaf >= 0
+    reached, which = np.unique(leaf[placed], return_inverse=True)
+    if len(reached):
+        out[placed] = np.vstack([_distribution(nodes[i]) for i in reached])[which]
 
-    def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
-        if node.is_leaf:  # a row reaches a leaf at most once
-            out[idx] += w[:, None] * _distribution(node)[None, :]
-
-    route(root, table, np.arange(table.n_rows), np.ones(table.n_rows), visit)
+    lost = np.flatnonzero(~placed)  # the others are spread over branches (C4.5)
+    if len(lost):
+        nodes, rows, leaves, weights = spread_leaves(root, table.rows(lost), flat)
+        reached, which = np.unique(leaves, return_inverse=True)
+        dist = np.vstack([_distribution(nodes[i]) for i in reached])
+        part = np.zeros((len(lost), n_classes))
+        # each row's leaves added in the routing's order, as it adds them
+        np.add.at(part, rows, weights[:, None] * dist[which])
+        out[lost] = part
     return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
 
 
@@ -350,13 +453,7 @@ def _unpruned_errors(node: Node, out: dict[int, float]) -> dict[int, float]:
 
 def reduced_error_prune(root: Node, table: Table, y: np.ndarray, n_classes: int) -> None:
     """Reduced-error pruning on the hold-out rows ``table``/``y``, in place."""
-    held: dict[int, np.ndarray] = {}
-
-    def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
-        held[id(node)] = held.get(id(node), 0) + np.bincount(y[idx], weights=w,
-                                                             minlength=n_classes)
-
-    route(root, table, np.arange(table.n_rows), np.ones(table.n_rows), visit)
+    held = _reached_counts(root, table, y, n_classes, accumulate=True)
 
     def prune(node: Node) -> float:
         h = held.get(id(node), np.zeros(n_classes))
@@ -375,12 +472,7 @@ def reduced_error_prune(root: Node, table: Table, y: np.ndarray, n_classes: int)
 def refit_counts(root: Node, table: Table, y: np.ndarray, n_classes: int) -> None:
     """Replace every node's class counts by those of ``table``/``y`` (back-fitting);
     nodes no row reaches predict their parent's classes."""
-    fresh: dict[int, np.ndarray] = {}
-
-    def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
-        fresh[id(node)] = np.bincount(y[idx], weights=w, minlength=n_classes)
-
-    route(root, table, np.arange(table.n_rows), np.ones(table.n_rows), visit)
+    fresh = _reached_counts(root, table, y, n_classes, accumulate=False)
 
     def apply(node: Node, parent: np.ndarray) -> None:
         counts = fresh.get(id(node))
@@ -390,6 +482,24 @@ def refit_counts(root: Node, table: Table, y: np.ndarray, n_classes: int) -> Non
             apply(c, node.counts if node.counts.sum() > 0 else parent)
 
     apply(root, root.counts)
+
+
+def _reached_counts(root: Node, table: Table, y: np.ndarray, n_classes: int,
+                    accumulate: bool) -> dict[int, np.ndarray]:
+    """Class counts of the rows of ``table`` reaching each node (by ``id``; nodes no row
+    reaches are absent). ``accumulate``: a node that :func:`route` visits several times
+    (rows spread over branches) sums its visits; otherwise the last visit counts."""
+    flat = node_counts(root, table, y, n_classes)
+    if flat is not None:  # every row placed: one path each, integer counts
+        return {id(node): c for node, c in zip(*flat) if c.any()}
+    out: dict[int, np.ndarray] = {}
+
+    def visit(node: Node, idx: np.ndarray, w: np.ndarray) -> None:
+        counts = np.bincount(y[idx], weights=w, minlength=n_classes)
+        out[id(node)] = out.get(id(node), 0) + counts if accumulate else counts
+
+    route(root, table, np.arange(table.n_rows), np.ones(table.n_rows), visit)
+    return out
 
 
 def truncated(root: Node, max_depth: int | None) -> Node:
