@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from metaknow.spaces import get_space
 from metaknow.space import config_hash
+from metaknow.spaces import get_space
 from repository.learning_curves import DEFAULT_FOLDER
 
 CLIP = 0.05

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-
 from typing import Any, Callable, Iterable
 
 import numpy as np
@@ -218,6 +217,9 @@ def recommend_from_view(view: RepositoryView, metafeatures: pd.Series, *, k: int
 _VIEWS: dict[tuple[Any, ...], RepositoryView] = {}
 #: Recommenders fitted in this process, by view content, strategy and parameters.
 _FITTED: dict[tuple[str, ...], Any] = {}
+#: Content digests of the views met in this process, by object identity (the view is held
+#: too, so an id is not reused while its entry lives).
+_DIGESTS: dict[int, tuple[RepositoryView, str, str]] = {}
 #: Fit-cost models fitted in this process, by view content.
 _COSTS: dict[tuple[str, str, bool], FitCostModel] = {}
 
@@ -259,9 +261,7 @@ def fitted_recommender(recommender: Any, view: RepositoryView) -> Any:
     same strategy and parameters earlier in this process."""
     import json
 
-    from metaknow.recommenders import fit_cache
-
-    key = (fit_cache.view_digest(view), type(recommender).__name__,
+    key = (_content_digest(view), type(recommender).__name__,
            json.dumps(recommender.get_params(), sort_keys=True, default=str))
     if key not in _FITTED:
         if len(_FITTED) >= 8:
@@ -340,16 +340,28 @@ def _same_tasks(view: RepositoryView, distance: TaskDistance, mf: pd.Series,
     return list(dict.fromkeys(same))
 
 
+def _content_digest(view: RepositoryView, with_times: bool = False) -> Any:
+    """:func:`~metaknow.recommenders.fit_cache.view_digest` of ``view`` (and a digest of its
+    fit times), computed once per view object in this process."""
+    from metaknow.recommenders import fit_cache
+
+    held = _DIGESTS.get(id(view))
+    if held is None or held[0] is not view:
+        times = np.ascontiguousarray(view.fit_times.to_numpy(dtype=float))
+        held = (view, fit_cache.view_digest(view), hashlib.sha256(times.tobytes()).hexdigest())
+        if len(_DIGESTS) >= 8:
+            _DIGESTS.pop(next(iter(_DIGESTS)))
+        _DIGESTS[id(view)] = held
+    return held[1:] if with_times else held[1]
+
+
 def fitted_cost_model(view: RepositoryView, learning_curves: bool = False) -> FitCostModel:
     """The fit-cost model of ``view`` (fitted once per view content in this process);
     ``learning_curves``: with those of the bundled repository's fidelity build
     (:mod:`repository.learning_curves`) for the spaces it covers."""
-    from metaknow.recommenders import fit_cache
     from repository.learning_curves import fit_times_by_size
 
-    times = np.ascontiguousarray(view.fit_times.to_numpy(dtype=float))
-    key = (fit_cache.view_digest(view), hashlib.sha256(times.tobytes()).hexdigest(),
-           learning_curves)
+    key = (*_content_digest(view, with_times=True), learning_curves)
     if key not in _COSTS:
         if len(_COSTS) >= 8:
             _COSTS.pop(next(iter(_COSTS)))
@@ -367,7 +379,7 @@ def _table_size(dataset: Dataset | None, mf: pd.Series) -> tuple[float, float, f
     meta-features, else from the dataset."""
     def number(name: str, of_dataset: Callable[[Dataset], float]) -> float:
         value = mf.get(name)
-        if value is not None and value == value:
+        if value is not None and pd.notna(value):
             return float(value)
         try:
             return float(of_dataset(dataset))
