@@ -44,8 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=float, default=None,
                         help="seconds per fold; slower folds count as a timeout (default: none)")
     parser.add_argument("--wall-time", type=float, default=None,
-                        help="seconds for the whole run: a trial running at the end is stopped "
-                             "(default: none)")
+                        help="seconds for the whole run: a trial running at the end is stopped; "
+                             "the warm start keeps configurations whose predicted trial fits in "
+                             "a quarter of it (default: none)")
     parser.add_argument("--fidelity", choices=("rows",), default=None,
                         help="rows: successive halving over training rows (cheap subsamples "
                              "first; for large tables)")
