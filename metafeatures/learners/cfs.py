@@ -108,6 +108,51 @@ def _symmetrical_uncertainty(a: np.ndarray, b: np.ndarray) -> float:
     return max(0.0, 2.0 * (ha + hb - hab) / (ha + hb))
 
 
+def _segment_entropies(counts: np.ndarray, start: np.ndarray, length: np.ndarray
+                       ) -> np.ndarray:
+    """``_entropy_bits(counts[s:s + l])`` of each segment (the same expression on the
+    same contiguous values, so the same bits)."""
+    xlx = _xlogx(counts)
+    out = np.zeros(len(start))
+    for c, (s, e) in enumerate(zip(start.tolist(), (start + length).tolist())):
+        total = counts[s:e].sum()
+        if total > 0:
+            out[c] = float((_xlogx(total) - xlx[s:e].sum()) / total)
+    return out
+
+
+def _laid_out(ids: np.ndarray, present: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Counts of ``ids`` (n, m) over the ``present`` entries, column ``c``'s laid out in
+    ``length[c]`` cells after those of the columns before it (as floats)."""
+    start = np.concatenate([[0], np.cumsum(length)[:-1]])
+    flat = (ids + start[None, :])[present]
+    return np.bincount(flat, minlength=int(length.sum())).astype(float), start
+
+
+def _uncertainties_with_missing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``_symmetrical_uncertainty(a, b[:, c])`` for every column ``c`` of ``b``: each
+    pair's three count tables laid out (and summed) as that function lays them out, all
+    from one ``bincount`` per table."""
+    m = b.shape[1]
+    present = (a >= 0)[:, None] & (b >= 0)
+    out = np.zeros(m)
+    has = present.any(axis=0)
+    if not has.any():
+        return out
+    a_full = np.broadcast_to(a[:, None], b.shape)
+    nb = np.where(present, b, -1).max(axis=0) + 1  # per column, over the pair's rows
+    ids = a_full * nb[None, :] + b
+    n_joint = np.where(present, ids, -1).max(axis=0) + 1
+    n_a = np.where(present, a_full, -1).max(axis=0) + 1
+    lengths = [np.where(has, n, 0) for n in (n_joint, n_a, nb)]
+    entropies = [_segment_entropies(*_laid_out(np.where(present, v, 0), present, n), n)
+                 for v, n in zip((ids, a_full, b), lengths)]
+    hab, ha, hb = entropies
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = 2.0 * (ha + hb - hab) / (ha + hb)
+    return np.where(has & (ha + hb > 0) & (value > 0.0), value, 0.0)  # max(0.0, value)
+
+
 def _uncertainty_row(codes: np.ndarray, i: int, entropy: np.ndarray, complete: np.ndarray
                      ) -> np.ndarray:
     """``_symmetrical_uncertainty(codes[:, i], codes[:, j])`` for every ``j`` (1 at ``i``).
@@ -120,8 +165,9 @@ def _uncertainty_row(codes: np.ndarray, i: int, entropy: np.ndarray, complete: n
     out = np.empty(p)
     a = codes[:, i]
     together = complete & complete[i]
-    for j in np.flatnonzero(~together):
-        out[j] = _symmetrical_uncertainty(a, codes[:, j])
+    apart = np.flatnonzero(~together)
+    if apart.size:
+        out[apart] = _uncertainties_with_missing(a, codes[:, apart])
     cols = np.flatnonzero(together)
     if cols.size:
         b = codes[:, cols]

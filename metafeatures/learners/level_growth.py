@@ -233,12 +233,12 @@ def _candidates(i: int, num: dict | None, nom: dict | None, p: int
     parts = []
     if num is not None:
         ok = num["ok"][i]
-        cols = np.flatnonzero(ok)
+        cols = ok.nonzero()[0]
         parts.append((num["gain"][i][ok], num["info"][i][ok], cols, np.ones(len(cols), bool),
                       num["threshold"][i][ok]))
     if nom is not None:
         ok = nom["ok"][i]
-        attrs = np.flatnonzero(ok)
+        attrs = ok.nonzero()[0]
         parts.append((nom["gain"][i][ok], nom["info"][i][ok], attrs + p,
                       np.zeros(len(attrs), bool), np.zeros(len(attrs))))
     return tuple(np.concatenate(col) for col in zip(*parts)) if parts else None

@@ -200,7 +200,7 @@ class _Grower:
         groups = _groups(branch, n_branches)
         # an empty branch has no weight and predicts the parent's classes
         takes = [groups[b] if bw[b] > 0 else None for b in range(n_branches)]
-        return takes, np.flatnonzero(~known)
+        return takes, (~known).nonzero()[0]
 
     def best_split(self, idx, w, counts):
         t, k = self.t, self.k
@@ -297,7 +297,7 @@ def choose(gain: np.ndarray, info: np.ndarray, criterion: str) -> int | None:
     candidate gains more than 1e-10): the largest gain, or (``gain_ratio``) C4.5's
     largest gain ratio among the candidates whose gain is at least the average; the
     first on ties."""
-    keep = np.flatnonzero(gain > 1e-10)
+    keep = (gain > 1e-10).nonzero()[0]  # np.flatnonzero without its wrappers
     if not len(keep):
         return None
     gain, info = gain[keep], info[keep]
@@ -308,7 +308,7 @@ def choose(gain: np.ndarray, info: np.ndarray, criterion: str) -> int | None:
             pool[:] = True
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.where(info > 0, gain / info, 0.0)
-        best = int(np.flatnonzero(pool)[np.argmax(ratio[pool])])  # the first maximum
+        best = int(pool.nonzero()[0][np.argmax(ratio[pool])])  # the first maximum
     else:
         best = int(np.argmax(gain))
     return int(keep[best])
@@ -331,7 +331,7 @@ def _groups(branch: np.ndarray, n_branches: int) -> dict[int, np.ndarray]:
     """Row positions of each branch value that occurs (increasing), -1 (missing) included."""
     if n_branches <= 4:
         return {b: rows for b in range(-1, n_branches)
-                if len(rows := np.flatnonzero(branch == b))}
+                if len(rows := (branch == b).nonzero()[0])}
     order = np.argsort(branch, kind="stable")
     values, starts = np.unique(branch[order], return_index=True)
     return dict(zip(values.tolist(), np.split(order, starts[1:])))

@@ -149,3 +149,46 @@ def test_the_value_grid_gives_the_sorted_paths_cuts_and_counts(weights: str) -> 
     np.testing.assert_array_equal(cc.left, cum[rows, cols])
     m = (~np.isnan(block)).sum(axis=0)
     np.testing.assert_array_equal(cc.known, cum[m - 1, np.arange(width)])
+
+
+def test_uncertainties_with_missing_equal_the_pairwise_function_bit_for_bit() -> None:
+    """CFS's pairs with missing values, batched (issue 28): every bit as the pairwise
+    function, including columns sharing no present row with ``a`` and constant ones."""
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n, m = int(rng.integers(1, 80)), int(rng.integers(1, 7))
+        a = rng.integers(-1, int(rng.integers(1, 6)), size=n)
+        b = rng.integers(-1, int(rng.integers(1, 8)), size=(n, m))
+        b[:, 0] = -1 if m > 2 else b[:, 0]  # all missing
+        got = cfs._uncertainties_with_missing(a, b)
+        ref = np.array([cfs._symmetrical_uncertainty(a, b[:, c]) for c in range(m)])
+        assert got.tobytes() == ref.tobytes()
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_node_learners_predict_what_sklearns_checked_fit_predicts(missing: bool) -> None:
+    """NodeLearner skips scikit-learn's input checks on finite matrices (issue 28): the
+    probabilities must be those of the checked fit and predict."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    from metafeatures.learners.sklearn_adapters import NodeLearner, _class_proba
+    from metafeatures.learners.table import Table, TableEncoder
+
+    rng = np.random.default_rng(7)
+    for which in ("best", "random", "worst"):
+        for _ in range(5):
+            n = int(rng.integers(5, 120))
+            numeric = np.round(rng.normal(size=(n, 3)) * 3) / 3
+            if missing:
+                numeric[rng.random((n, 3)) < 0.2] = np.nan
+            table = Table(numeric, rng.integers(0, 3, size=(n, 2)), (3, 3))
+            y = rng.integers(0, 3, size=n)
+            train, test = np.arange(n) < 0.7 * n, np.arange(n) >= 0.7 * n
+            learner = NodeLearner(which, seed=1).fit(table.rows(train), y[train], 3)
+            got = learner.predict(table.rows(test))
+            chosen = table.attributes(learner.attributes_)
+            encoder = TableEncoder().fit(chosen.rows(train))
+            model = DecisionTreeClassifier(max_depth=1, random_state=1).fit(
+                encoder.transform(chosen.rows(train)), y[train])
+            ref = _class_proba(model, encoder.transform(chosen.rows(test)), 3)
+            assert got.tobytes() == ref.tobytes()
