@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from metaknow.benchmarking.race.summary import load_results, markdown, plot  # noqa: E402
+from metaknow.benchmarking.race.summary import load_results, markdown, plot
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 
 from metaknow.space import canonical_json
 
-__all__ = ["checkpoints", "run_cell", "cpu_seconds"]
+__all__ = ["checkpoints", "cpu_seconds", "run_cell"]
 
 #: Metaknow's recommendations and the repository it reads them from.
 NEEDS_VIEW = frozenset({"metaknow", "metaknow-first"})
@@ -100,7 +100,7 @@ def run_cell(spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "table": full.name, "task": full.task, "metric": metric, "seed": seed,
         "tuner": tuner.name, "budget": budget, "run_seconds": run_seconds,
-        "n_train": int(len(race_table.train_idx)), "n_test": int(len(race_table.test_idx)),
+        "n_train": len(race_table.train_idx), "n_test": len(race_table.test_idx),
         "heldout": heldout, "test_score": list(heldout.values())[-1], "configs": configs,
         "cpu_seconds": round(tuner_cpu, 3), "wall_seconds": round(tuner_wall, 3),
         "load_seconds": round(load_seconds, 3),
@@ -109,7 +109,7 @@ def run_cell(spec: dict[str, Any]) -> dict[str, Any]:
         "trace": [[round(i.seconds, 3), None if math.isnan(i.score) else round(i.score, 6)]
                   for i in trace.incumbents],
         "notes": trace.notes,
-        "repository_tasks": None if view is None else int(len(view.tasks)),
+        "repository_tasks": None if view is None else len(view.tasks),
     }
 
 

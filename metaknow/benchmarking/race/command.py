@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ HELP = "Wall-clock race on held-out test rows: metaknow at T against FLAML, Optu
 EXAMPLE = ("Example: metaknow benchmark race --budgets 60 --seeds 0 --commit\n"
            "(resume: run the same command again; finished cells are skipped)")
 
-__all__ = ["HELP", "EXAMPLE", "add_arguments", "run", "plan"]
+__all__ = ["EXAMPLE", "HELP", "add_arguments", "plan", "run"]
 
 DEFAULT_BUDGETS = (60.0, 300.0, 900.0)
 DEFAULT_SEEDS = (0, 1, 2)
@@ -87,7 +88,7 @@ def _check(args: argparse.Namespace, folders: list[Path]) -> list[str]:
     unknown = [t for t in tuners if t not in TUNERS]
     if unknown:
         raise MetaknowError(f"unknown tuner {unknown[0]!r}; known: {', '.join(TUNERS)}")
-    bad = [b for b in args.budgets if not b > 0 or b != b or b == float("inf")]
+    bad = [b for b in args.budgets if not (b > 0 and math.isfinite(b))]
     if bad:
         raise MetaknowError(f"a budget must be a positive number of seconds, got {bad[0]:g}")
     if any(s < 0 for s in args.seeds):
@@ -134,7 +135,7 @@ def run_in_process(spec: dict[str, Any]) -> dict[str, Any]:
     average, or a line with ``error``."""
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
                PYTHONWARNINGS="ignore")
-    started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         spec_file, out_file = Path(tmp) / "spec.json", Path(tmp) / "line.json"
@@ -145,7 +146,7 @@ def run_in_process(spec: dict[str, Any]) -> dict[str, Any]:
         try:
             proc = subprocess.run([sys.executable, "-m", "metaknow.benchmarking.race.cell",
                                    str(spec_file), str(out_file)], env=env, capture_output=True,
-                                  text=True, timeout=limit)
+                                  text=True, timeout=limit, check=False)
             failure = None if proc.returncode == 0 and out_file.is_file() else \
                 (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
         except subprocess.TimeoutExpired:
@@ -165,8 +166,9 @@ def run_in_process(spec: dict[str, Any]) -> dict[str, Any]:
 def commit(path: Path, message: str) -> None:
     """Commit ``path`` alone (a failure is reported and the race goes on)."""
     try:
-        where = dict(cwd=path.resolve().parent, check=True, capture_output=True)
-        subprocess.run(["git", "add", "--", path.name], **where)
-        subprocess.run(["git", "commit", "-q", "-m", message, "--", path.name], **where)
+        where = path.resolve().parent
+        subprocess.run(["git", "add", "--", path.name], cwd=where, check=True, capture_output=True)
+        subprocess.run(["git", "commit", "-q", "-m", message, "--", path.name], cwd=where,
+                       check=True, capture_output=True)
     except (subprocess.CalledProcessError, FileNotFoundError) as exc:
         print(f"race: could not commit {path}: {exc}", flush=True)

@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 from metaknow.dataset import Dataset
-from metaknow.evaluation import (PRIMARY_METRIC, Protocol, evaluate_fold, make_splits,
-                                 split_repeats)
+from metaknow.evaluation import (
+    PRIMARY_METRIC,
+    Protocol,
+    evaluate_fold,
+    make_splits,
+    split_repeats,
+)
 
-__all__ = ["N_FOLDS", "OutOfTime", "Incumbent", "Trace", "CVObjective"]
+__all__ = ["N_FOLDS", "CVObjective", "Incumbent", "OutOfTime", "Trace"]
 
 N_FOLDS = 5
 

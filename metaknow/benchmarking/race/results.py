@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-__all__ = ["CELL_KEYS", "cell_key", "read_lines", "finished_cells", "append_line"]
+__all__ = ["CELL_KEYS", "append_line", "cell_key", "finished_cells", "read_lines"]
 
 CELL_KEYS = ("table", "seed", "tuner", "budget")
 

@@ -20,8 +20,17 @@ import pandas as pd
 
 from metaknow.benchmarking.race.results import read_lines
 
-__all__ = ["TIE", "PEERS", "load_results", "budget_goal", "first_pick_goal", "wall_time_goal",
-           "costs", "markdown", "plot"]
+__all__ = [
+    "PEERS",
+    "TIE",
+    "budget_goal",
+    "costs",
+    "first_pick_goal",
+    "load_results",
+    "markdown",
+    "plot",
+    "wall_time_goal",
+]
 
 TIE = 1e-4
 PEERS = ("flaml", "optuna-tpe-hyperband", "smac3-multifidelity", "random")
@@ -135,10 +144,10 @@ def markdown(frame: pd.DataFrame) -> str:
                          f"| {r['gain']:+.4f} |")
         lines.append("")
     if len(goal3):
-        lines += [f"**Wall-time goal** (`tune(wall_time=T)` returns within 1.1 T): met on "
-                  f"{int(goal3['met'].sum())} of {len(goal3)}; longest {goal3['ratio'].max():.3f} T.", ""]
+        lines += [(f"**Wall-time goal** (`tune(wall_time=T)` returns within 1.1 T): met on "
+                   f"{int(goal3['met'].sum())} of {len(goal3)}; longest {goal3['ratio'].max():.3f} T."), ""]
     cost = costs(frame)
-    lines += ["| tuner | T (s) | cells | run (s) | CPU s | wall s | CPU / wall | full evaluations |",
+    lines += ["| tuner | T (s) | cells | run (s) | CPU s | wall s | CPU / wall | evaluations |",
               "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in cost.to_dict("records"):
         lines.append(f"| {r['tuner']} | {r['budget']:g} | {r['cells']} | {r['run']:g} | "

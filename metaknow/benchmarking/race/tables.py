@@ -82,10 +82,10 @@ def heldout_split(data: Dataset, seed: int, test_fraction: float) -> tuple[np.nd
         test = []
         for code in np.unique(codes):
             members = rng.permutation(np.flatnonzero(codes == code))
-            test.append(members[: int(round(test_fraction * len(members)))])
+            test.append(members[: round(test_fraction * len(members))])
         test_idx = np.sort(np.concatenate(test))
     else:
-        test_idx = np.sort(rng.permutation(data.n_rows)[: int(round(test_fraction * data.n_rows))])
+        test_idx = np.sort(rng.permutation(data.n_rows)[: round(test_fraction * data.n_rows)])
     train_idx = np.setdiff1d(np.arange(data.n_rows), test_idx)
     return train_idx, test_idx
 

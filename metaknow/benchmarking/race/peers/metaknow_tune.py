@@ -10,7 +10,7 @@ from metaknow.benchmarking.race.objective import N_FOLDS, Trace
 from metaknow.benchmarking.race.peers.base import RaceContext
 from metaknow.evaluation import Protocol
 
-__all__ = ["MetaknowTune", "MetaknowFirst"]
+__all__ = ["MetaknowFirst", "MetaknowTune"]
 
 
 class MetaknowTune:

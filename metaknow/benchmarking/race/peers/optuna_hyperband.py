@@ -8,6 +8,7 @@ through :func:`metaknow.integrations.optuna.suggest`.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 from metaknow.benchmarking.race.objective import N_FOLDS, OutOfTime, Trace
@@ -40,7 +41,7 @@ class OptunaHyperband:
             for fold in range(N_FOLDS):
                 values.append(objective.fold(config, fold))
                 running = sum(values) / len(values)
-                if running != running:  # NaN: the fit failed
+                if math.isnan(running):  # the fit failed
                     return float("nan")
                 trial.report(running, step=fold + 1)
                 if fold + 1 < N_FOLDS and trial.should_prune():

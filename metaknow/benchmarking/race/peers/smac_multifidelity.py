@@ -8,6 +8,7 @@ by :func:`metaknow.integrations.configspace.to_configspace`.
 
 from __future__ import annotations
 
+import math
 import tempfile
 import warnings
 from typing import Any, ClassVar
@@ -41,12 +42,12 @@ class SmacMultiFidelity:
         cs = to_configspace(space, seed=context.seed)
 
         def target(config: Any, seed: int = 0, budget: float = N_FOLDS) -> float:
-            folds = min(N_FOLDS, max(1, int(round(budget))))
+            folds = min(N_FOLDS, max(1, round(budget)))
             try:
                 score = objective.evaluate(from_configuration(space, config), folds)
             except OutOfTime:
                 return FAILED_COST
-            return -score if score == score else FAILED_COST
+            return FAILED_COST if math.isnan(score) else -score
 
         objective.start()
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
