@@ -165,3 +165,10 @@ def test_a_peer_is_scored_at_t_and_3t_and_metaknow_at_t() -> None:
     assert trace.at(4.0) is None and trace.at(20.0).config == {"a": 1}
     assert trace.at(60.0).config == {"a": 3}
     assert json.loads(json.dumps([[i.seconds, i.score] for i in trace.incumbents]))[1] == [30.0, 0.8]
+
+
+def test_flaml_configurations_become_lightgbm_parameters() -> None:
+    from metaknow.benchmarking.race.peers.flaml_automl import flaml_params
+
+    assert flaml_params({"log_max_bin": 8, "FLAML_sample_size": 1000, "num_leaves": 4}) == {
+        "max_bin": 255, "num_leaves": 4}
