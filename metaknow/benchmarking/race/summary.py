@@ -192,6 +192,9 @@ def plot(frame: pd.DataFrame, path: str | Path) -> None:
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        ticks = sorted({float(k) for h in part["heldout"] for k in h} - {0.0})
+        if ticks:
+            ax.set_xticks(ticks)
         ax.set_title(f"{table} ({part['metric'].iloc[0]}, {int(part['n_train'].iloc[0]):,} train rows)",
                      fontsize=9)
         ax.set_xlabel("seconds since the tuner started", fontsize=8)
