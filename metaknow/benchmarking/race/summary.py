@@ -160,8 +160,9 @@ def markdown(frame: pd.DataFrame) -> str:
 
 
 def plot(frame: pd.DataFrame, path: str | Path) -> None:
-    """Anytime curves: per table, each tuner's held-out score (seeds averaged) at the
-    reported seconds; the single fits as horizontal lines."""
+    """Anytime curves: per table, each tuner's held-out score at the reported seconds,
+    averaged over the seeds every tuner has finished (any seed while none has); the
+    single fits as horizontal lines."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -174,8 +175,11 @@ def plot(frame: pd.DataFrame, path: str | Path) -> None:
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False)
     colours = {"metaknow": "C3", "flaml": "C0", "optuna-tpe-hyperband": "C1",
                "smac3-multifidelity": "C2", "random": "C7"}
+    every = set(frame["tuner"])
     for ax, table in zip(axes.flat, tables):
         part = frame[frame["table"] == table]
+        complete = [s for s, g in part.groupby("seed") if set(g["tuner"]) == every]
+        part = part[part["seed"].isin(complete)] if complete else part
         for tuner, colour in colours.items():
             for budget in sorted(part.loc[part["tuner"] == tuner, "budget"].unique()):
                 cells = part[(part["tuner"] == tuner) & (part["budget"] == budget)]
@@ -195,8 +199,8 @@ def plot(frame: pd.DataFrame, path: str | Path) -> None:
         ticks = sorted({float(k) for h in part["heldout"] for k in h} - {0.0})
         if ticks:
             ax.set_xticks(ticks)
-        ax.set_title(f"{table} ({part['metric'].iloc[0]}, {int(part['n_train'].iloc[0]):,} train rows)",
-                     fontsize=9)
+        ax.set_title(f"{table} ({part['metric'].iloc[0]}, {int(part['n_train'].iloc[0]):,} train rows, "
+                     f"{part['seed'].nunique()} seed(s))", fontsize=9)
         ax.set_xlabel("seconds since the tuner started", fontsize=8)
         ax.set_ylabel("held-out score", fontsize=8)
         ax.tick_params(labelsize=7)
