@@ -111,6 +111,13 @@ def _num(v: float, digits: int = 4) -> str:
     return "—" if v is None or not np.isfinite(v) else f"{v:.{digits}f}"
 
 
+def _verdict(goal: pd.DataFrame, target: float, extra: str = "") -> str:
+    """``met on k of n (share) within TIE{extra} — goal met.`` (or not met)."""
+    share = float(goal["met"].mean())
+    return (f"met on {int(goal['met'].sum())} of {len(goal)} ({share:.0%}) within {TIE:g}{extra} — "
+            + ("goal met." if share >= target else "goal not met."))
+
+
 def markdown(frame: pd.DataFrame) -> str:
     """The summary a document includes."""
     goal1, goal2, goal3 = budget_goal(frame), first_pick_goal(frame), wall_time_goal(frame)
@@ -123,11 +130,9 @@ def markdown(frame: pd.DataFrame) -> str:
              f"{int(frame['cpus'].iloc[0])} cores during the cells." if len(frame) else "No cells yet.",
              ""]
     if len(goal1):
-        share = goal1["met"].mean()
-        lines += [f"**Budget goal** (metaknow at T ≥ every peer at 3T on ≥ 75 % of (table, T)): "
-                  f"met on {int(goal1['met'].sum())} of {len(goal1)} ({share:.0%}) within {TIE:g}, "
-                  f"{int(goal1['strict'].sum())} of {len(goal1)} without that tolerance — "
-                  + ("goal met." if share >= 0.75 else "goal not met."), "",
+        lines += ["**Budget goal** (metaknow at T ≥ every peer at 3T on ≥ 75 % of (table, T)): "
+                  + _verdict(goal1, 0.75, f"; {int(goal1['strict'].sum())} of {len(goal1)} "
+                                          "without that tolerance"), "",
                   "| table | T (s) | seeds | metaknow @T | " + " | ".join(f"{p} @3T" for p in PEERS)
                   + " | ≥ every peer |", "|---|---:|---:|---:|" + "---:|" * len(PEERS) + "---|"]
         for r in goal1.to_dict("records"):
@@ -136,11 +141,8 @@ def markdown(frame: pd.DataFrame) -> str:
                          + f" | {'yes' if r['met'] else 'no'} |")
         lines.append("")
     if len(goal2):
-        share = goal2["met"].mean()
-        lines += [f"**First-pick goal** (first recommendation fitted once ≥ LightGBM's default "
-                  f"on ≥ 90 %): met on {int(goal2['met'].sum())} of {len(goal2)} ({share:.0%}, "
-                  f"within {TIE:g}) — "
-                  + ("goal met." if share >= 0.9 else "goal not met."), "",
+        lines += ["**First-pick goal** (first recommendation fitted once ≥ LightGBM's default "
+                  "on ≥ 90 %): " + _verdict(goal2, 0.9), "",
                   "| table | seed | LightGBM default | metaknow first | gain |", "|---|---:|---:|---:|---:|"]
         for r in goal2.to_dict("records"):
             lines.append(f"| {r['table']} | {r['seed']} | {_num(r['default'])} | {_num(r['first'])} "

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Protocol
 
 from metaknow.benchmarking.race.objective import CVObjective, Trace
 
-__all__ = ["RaceContext", "Tuner"]
+__all__ = ["RaceContext", "SingleFit", "Tuner"]
 
 
 @dataclass
@@ -33,3 +33,20 @@ class Tuner(Protocol):
     run_factor: ClassVar[float]
 
     def run(self, context: RaceContext, seconds: float) -> Trace: ...
+
+
+class SingleFit:
+    """A tuner that proposes one configuration (``config``) and is fitted once."""
+
+    name: ClassVar[str] = "single-fit"
+    run_factor: ClassVar[float] = 0.0
+
+    def config(self, context: RaceContext) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def run(self, context: RaceContext, seconds: float) -> Trace:
+        objective = context.objective
+        objective.start()
+        config = self.config(context)
+        objective.trace.offer(objective.elapsed, float("nan"), config)
+        return objective.trace

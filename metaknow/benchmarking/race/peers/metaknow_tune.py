@@ -7,7 +7,7 @@ import time
 from typing import Any, ClassVar
 
 from metaknow.benchmarking.race.objective import N_FOLDS, Trace
-from metaknow.benchmarking.race.peers.base import RaceContext
+from metaknow.benchmarking.race.peers.base import RaceContext, SingleFit
 from metaknow.evaluation import Protocol
 
 __all__ = ["MetaknowFirst", "MetaknowTune"]
@@ -55,18 +55,13 @@ class MetaknowTune:
         return trace
 
 
-class MetaknowFirst:
+class MetaknowFirst(SingleFit):
     """Metaknow's first recommended configuration, fitted once (no search)."""
 
     name: ClassVar[str] = "metaknow-first"
-    run_factor: ClassVar[float] = 0.0
 
-    def run(self, context: RaceContext, seconds: float) -> Trace:
+    def config(self, context: RaceContext) -> dict[str, Any]:
         from metaknow.recommend import recommend
 
-        objective = context.objective
-        objective.start()
-        rec = recommend(objective.train, space="lightgbm", k=1, repository=context.view)
-        config = dict(rec.configurations[0].params)
-        objective.trace.offer(objective.elapsed, float("nan"), config)
-        return objective.trace
+        rec = recommend(context.objective.train, space="lightgbm", k=1, repository=context.view)
+        return dict(rec.configurations[0].params)
