@@ -185,7 +185,8 @@ def plot(frame: pd.DataFrame, path: str | Path) -> None:
         for tuner, colour in colours.items():
             for budget in sorted(part.loc[part["tuner"] == tuner, "budget"].unique()):
                 cells = part[(part["tuner"] == tuner) & (part["budget"] == budget)]
-                points = pd.DataFrame(list(cells["heldout"])).astype(float).mean()
+                # a point only where every seed has an incumbent (no mean over a subset)
+                points = pd.DataFrame(list(cells["heldout"])).astype(float).mean(skipna=False)
                 points.index = points.index.astype(float)
                 points = points.sort_index().dropna()
                 ax.plot(points.index, points.values, "o-", color=colour, ms=4, lw=1.5,
