@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, str] = {
     "warm-start": "metaknow.benchmarking.warm_start",
     "openml-yardstick": "metaknow.benchmarking.openml_yardstick",
     "openml-proxy": "metaknow.benchmarking.openml_proxy",
+    "race": "metaknow.benchmarking.race.command",
 }
 
 
