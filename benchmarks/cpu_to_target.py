@@ -25,7 +25,7 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -88,37 +88,41 @@ def cpu_to(trace: list[tuple[float, float]], target: float) -> float | None:
     return None
 
 
-def ratios(runs: list[dict[str, Any]]) -> list[float | None]:
-    """Per seed with both tuners: metaknow's CPU to Optuna's final score over Optuna's
-    (None: metaknow never reached it)."""
+def seed_pairs(runs: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Per seed with both tuners: Optuna's final score (the target), each tuner's CPU to
+    it (metaknow's None when never reached), and both runs."""
     by = {(r["seed"], r["tuner"]): r for r in runs}
-    out: list[float | None] = []
     for seed in sorted({r["seed"] for r in runs}):
         o, m = by.get((seed, "optuna_tpe")), by.get((seed, "metaknow"))
         if o is None or m is None:
             continue
         target = o["trace"][-1][1]
-        cm = cpu_to(m["trace"], target)
-        out.append(None if cm is None else cm / cpu_to(o["trace"], target))
-    return out
+        yield {"seed": seed, "target": target, "optuna": o, "metaknow": m,
+               "cpu_optuna": cpu_to(o["trace"], target), "cpu_metaknow": cpu_to(m["trace"], target)}
+
+
+def ratio(pair: dict[str, Any]) -> float | None:
+    """metaknow's CPU to the target over Optuna's (None: metaknow never reached it)."""
+    cm = pair["cpu_metaknow"]
+    return None if cm is None else cm / pair["cpu_optuna"]
+
+
+def ratios(runs: list[dict[str, Any]]) -> list[float | None]:
+    """:func:`ratio` of every seed with both tuners."""
+    return [ratio(p) for p in seed_pairs(runs)]
 
 
 def summarise(runs: list[dict[str, Any]]) -> str:
     lines = ["| seed | Optuna's 30-trial score | Optuna: CPU s to it | metaknow: CPU s to it "
              "| ratio | metaknow's 30-trial score | CPU s of 30 trials: Optuna / metaknow |",
              "|---:|---:|---:|---:|---:|---:|---:|"]
-    by = {(r["seed"], r["tuner"]): r for r in runs}
-    for seed in sorted({r["seed"] for r in runs}):
-        o, m = by.get((seed, "optuna_tpe")), by.get((seed, "metaknow"))
-        if o is None or m is None:
-            continue
-        target = o["trace"][-1][1]
-        co, cm = cpu_to(o["trace"], target), cpu_to(m["trace"], target)
-        ratio = None if cm is None else cm / co
-        lines.append(f"| {seed} | {target:.5f} | {co:.0f} | "
+    for p in seed_pairs(runs):
+        cm, r = p["cpu_metaknow"], ratio(p)
+        o, m = p["optuna"]["trace"], p["metaknow"]["trace"]
+        lines.append(f"| {p['seed']} | {p['target']:.5f} | {p['cpu_optuna']:.0f} | "
                      f"{'not reached' if cm is None else f'{cm:.0f}'} | "
-                     f"{'–' if ratio is None else f'{ratio:.2f}'} | {m['trace'][-1][1]:.5f} | "
-                     f"{o['trace'][-1][0]:.0f} / {m['trace'][-1][0]:.0f} |")
+                     f"{'–' if r is None else f'{r:.2f}'} | {m[-1][1]:.5f} | "
+                     f"{o[-1][0]:.0f} / {m[-1][0]:.0f} |")
     return "\n".join(lines) + "\n"
 
 

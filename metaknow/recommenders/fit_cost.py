@@ -97,13 +97,16 @@ class FitCostModel:
         row = _sizes(pd.DataFrame({"n_train": [n_train], "n_features": [n_features],
                                    "n_classes": [n_classes]}))
         out = np.full(len(config_ids), np.nan)
+        if row.isna().any(axis=None):
+            return out
+        log_n = float(np.log(row["n"].iloc[0]))
+        base = {space: float(_log_curve(curve, row)[0]) for space, curve in self.curves_.items()}
         for i, cid in enumerate(config_ids):
-            curve = self.curves_.get(self.space_of_.get(cid, ""))
-            if curve is None or cid not in self.relative_.index or row.isna().any(axis=None):
+            space = self.space_of_.get(cid, "")
+            if space not in base or cid not in self.relative_.index:
                 continue
             level, slope, centre, top = self.relative_.loc[cid, ["level", "slope", "centre", "top"]]
-            log_n = min(float(np.log(row["n"].iloc[0])), top)
-            out[i] = float(np.exp(_log_curve(curve, row)[0] + level + slope * (log_n - centre)))
+            out[i] = float(np.exp(base[space] + level + slope * (min(log_n, top) - centre)))
         return out
 
 
